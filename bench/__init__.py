@@ -1,0 +1,1 @@
+"""Measurements against the shared corpus, run by hand: ``python -m bench.<name>``."""

@@ -1,0 +1,286 @@
+"""Time expressions in one sentence of Ukrainian, Russian or English news.
+
+A small explicit grammar, because the date libraries available offline misread exactly the
+forms news uses most: day ranges ("23-24 червня", "June 14 to 16"), yearless dates, parts of
+a month, "наступного тижня". Each pattern turns its match into a ``When`` value from
+``spans``; the year is not decided here, because that takes the tense of the sentence.
+Overlapping matches are settled leftmost-longest, so "з 1 по 20 вересня" wins over
+"20 вересня".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingest.followups.calendar_words import (
+    MONTH_RE,
+    NUMBER_RE,
+    SEASON_RE,
+    UNIT_RE,
+    WEEKDAY_RE,
+    count_value,
+    month_number,
+    season_number,
+    unit_name,
+    weekday_number,
+)
+from ingest.followups.spans import (
+    Anchored,
+    DayRange,
+    Later,
+    MonthPart,
+    PeriodEnd,
+    Season,
+    Shift,
+    Soon,
+    Weekday,
+    When,
+    WholeYear,
+)
+
+Groups = dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class Timex:
+    """A time expression at ``start:end`` of its sentence."""
+
+    start: int
+    end: int
+    when: When
+    deadline: bool = False  # "до 5 червня": the day something must be done by
+    moved: bool = False  # "з 8 на 15 січня": ``when`` is the new date of a moved event
+    lead: str = ""  # the preposition that introduces it ("на", "з", "to"…), lower case
+
+
+def _day(name: str) -> str:
+    return rf"(?<![\d.,:])(?P<{name}>[0-3]?\d)(?!\d)(?:-?(?:го|ого|е|ге)\b|st|nd|rd|th)?"
+
+
+def _month(name: str) -> str:
+    return rf"(?P<{name}>{MONTH_RE})"
+
+
+def _year(name: str) -> str:
+    return (
+        rf"(?:,?\s*(?P<{name}>(?:19|20)\d\d)(?!\d)"
+        r"(?:\s*(?i:року|році|рік|р\.|года|году|г\.)(?!\w))?)?"
+    )
+
+
+_YEAR_WORD = r"(?i:році|року|году|года|р\.|г\.)(?!\w)"
+_TO = r"(?i:по|до|і|и|to|and|until|till|through)"
+_PARTS = {
+    "last": r"до\s+кінця|до\s+конца|к\s+концу|by\s+the\s+end\s+of|until\s+the\s+end\s+of",
+    "early": r"на\s+початку|на\s+початок|з\s+початку|в\s+начале|в\s+начало|early"
+    r"|(?:at\s+)?the\s+(?:start|beginning)\s+of",
+    "mid": r"у\s+середині|в\s+середині|посередині|на\s+середину|в\s+середине|в\s+середину"
+    r"|mid-?|(?:in\s+)?the\s+middle\s+of",
+    "late": r"наприкінці|в\s+кінці|у\s+кінці|на\s+кінець|кінець|в\s+конце|на\s+конец"
+    r"|в\s+конец|late|(?:at\s+)?the\s+end\s+of",
+}
+_RELATIVE: list[tuple[str, When]] = [
+    (r"післязавтра|послезавтра|the\s+day\s+after\s+tomorrow", Shift("day", 2)),
+    (r"позавчора|позавчера|the\s+day\s+before\s+yesterday", Shift("day", -2)),
+    (r"сьогодні|сегодня|today|tonight|this\s+(?:morning|afternoon|evening)", Shift("day", 0)),
+    (r"завтра|tomorrow", Shift("day", 1)),
+    (r"вчора|учора|вчера|yesterday", Shift("day", -1)),
+    (
+        r"наступного\s+тижня|на\s+наступному\s+тижні|(?:на\s+)?наступний\s+тиждень"
+        r"|на\s+(?:следующей|будущей)\s+неделе|на\s+следующую\s+неделю"
+        r"|next\s+week|the\s+following\s+week",
+        Shift("week", 1),
+    ),
+    (
+        r"цього\s+тижня|на\s+цьому\s+тижні|на\s+этой\s+неделе|(?:later\s+)?this\s+week",
+        Shift("week", 0),
+    ),
+    (r"минулого\s+тижня|на\s+минулому\s+тижні|на\s+прошлой\s+неделе|last\s+week", Shift("week", -1)),
+    (
+        r"на\s+вихідних|у\s+вихідні|в\s+вихідні|цими\s+вихідними|в\s+выходные|на\s+выходных"
+        r"|this\s+weekend|(?:at|over|on)\s+the\s+weekend",
+        Shift("weekend", 0),
+    ),
+    (r"наступних\s+вихідних|в\s+следующие\s+выходные|next\s+weekend", Shift("weekend", 1)),
+    (
+        r"наступного\s+місяця|[ув]\s+наступному\s+місяці|в\s+следующем\s+месяце|next\s+month"
+        r"|the\s+following\s+month",
+        Shift("month", 1),
+    ),
+    (r"цього\s+місяця|у\s+цьому\s+місяці|в\s+этом\s+месяце|(?:later\s+)?this\s+month", Shift("month", 0)),
+    (r"минулого\s+місяця|у\s+минулому\s+місяці|в\s+прошлом\s+месяце|last\s+month", Shift("month", -1)),
+    (r"наступного\s+року|[ув]\s+наступному\s+році|в\s+следующем\s+году|next\s+year", Shift("year", 1)),
+    (r"цього\s+року|у\s+цьому\s+році|в\s+этом\s+году|(?:later\s+)?this\s+year", Shift("year", 0)),
+    (r"торік|минулого\s+року|у\s+минулому\s+році|в\s+прошлом\s+году|last\s+year", Shift("year", -1)),
+    (r"напередодні|накануне|the\s+day\s+before|the\s+previous\s+day|on\s+the\s+eve", Anchored(-1)),
+    (
+        r"наступного\s+дня|на\s+наступний\s+день|на\s+следующий\s+день|the\s+next\s+day"
+        r"|the\s+following\s+day|the\s+day\s+after",
+        Anchored(1),
+    ),
+    (r"того\s+ж\s+дня|цього\s+ж\s+дня|в\s+тот\s+же\s+день|the\s+same\s+day", Anchored(0)),
+    (
+        r"найближчими\s+днями|[ув]\s+найближчі\s+дні|в\s+ближайшие\s+(?:несколько\s+)?дни"
+        r"|in\s+the\s+(?:coming|next\s+few)\s+days|over\s+the\s+coming\s+days",
+        Soon(7),
+    ),
+]
+_PERIOD_WORDS = {
+    "тижня": "week", "недели": "week", "week": "week",
+    "місяця": "month", "месяца": "month", "month": "month",
+    "року": "year", "года": "year", "year": "year",
+}  # fmt: skip
+_DEADLINE_BEFORE = re.compile(
+    r"(?i:\b(?:до|к|by|until|till|before|не\s+пізніше(?:\s+ніж)?|не\s+позднее|no\s+later\s+than))"
+    r"\s*$"
+)
+_WORD_BEFORE = re.compile(r"(\w+)\W*$")
+_PREPOSITIONS = {"з", "із", "зі", "с", "від", "от", "на", "у", "в", "во", "до", "к", "по"}
+_PREPOSITIONS |= {"from", "between", "in", "on", "for", "to", "until", "till", "by", "during"}
+_SLAVIC_SEASON_ADVERBS = {"взимку", "зимою", "зимой", "навесні", "весною", "весной", "влітку"}
+_SLAVIC_SEASON_ADVERBS |= {"літом", "летом", "восени", "осінню", "осенью"}
+
+
+def _range(g: Groups) -> When:
+    last_month = month_number(g["m2"] or g["m1"] or "")
+    first_month = month_number(g["m1"]) if g["m1"] else last_month
+    year = g.get("y") or g.get("y1")
+    return DayRange(int(g["d1"] or 0), first_month, int(g["d2"] or 0), last_month,
+                    int(year) if year else None)  # fmt: skip
+
+
+def _single(g: Groups) -> When:
+    month = month_number(g["m1"] or "") if not (g["m1"] or "").isdigit() else int(g["m1"] or 0)
+    year = g.get("y")
+    return DayRange(int(g["d1"] or 0), month, int(g["d1"] or 0), month, int(year) if year else None)
+
+
+def _month_part(g: Groups) -> When:
+    part = next(name for name in _PARTS if g.get(f"p_{name}"))
+    year = g.get("y")
+    return MonthPart(month_number(g["m"] or ""), int(year) if year else None, part)  # type: ignore[arg-type]
+
+
+def _whole_month(g: Groups) -> When:
+    year = g.get("y")
+    return MonthPart(month_number(g["m"] or ""), int(year) if year else None)
+
+
+def _season(g: Groups) -> When | None:
+    word = (g["s"] or "").casefold()
+    if not g.get("mod") and word not in _SLAVIC_SEASON_ADVERBS:
+        return None
+    year = g.get("y")
+    return Season(season_number(word), int(year) if year else None)
+
+
+def _weekday(g: Groups) -> When | None:
+    word, mod = g["wd"] or "", (g.get("mod") or "").casefold()
+    if not (g.get("prep") or mod) and not word.isascii():
+        return None
+    direction = None
+    if mod.startswith(("наступн", "следующ", "будущ", "next", "coming")):
+        direction = "next"
+    elif mod.startswith(("минул", "прошл", "last")):
+        direction = "last"
+    return Weekday(weekday_number(word), direction)  # type: ignore[arg-type]
+
+
+def _later(g: Groups) -> When:
+    count, unit = count_value(g.get("n")), unit_name(g["u"] or "")
+    if unit == "month":
+        return Later(months=count)
+    return Later(days=count * (7 if unit == "week" else 1))
+
+
+def _period_end(g: Groups) -> When:
+    return PeriodEnd(_PERIOD_WORDS[(g["unit"] or "").casefold()])  # type: ignore[arg-type]
+
+
+_MOD = r"(?P<mod>(?i:наступн|следующ|будущ|минул|прошл|ц|эт|найближч|ближайш)\w*|(?i:next|last|this|coming))"
+_GRAMMAR: list[tuple[str, Callable[[Groups], When | None]]] = [
+    (rf"\b(?i:з|із|с)\s+{_day('d0')}(?:\s+{_month('m0')})?\s+(?i:на)\s+{_day('d1')}\s+{_month('m1')}"
+     rf"{_year('y')}", _single),
+    (rf"\b(?i:з|із|зі|с|від|от|from|between)\s+{_day('d1')}(?:\s+{_month('m1')})?{_year('y1')}"
+     rf"\s+{_TO}\s+{_day('d2')}\s+{_month('m2')}{_year('y')}", _range),
+    (rf"{_day('d1')}(?:\s+{_month('m1')})?{_year('y1')}\s*-\s*{_day('d2')}\s+{_month('m2')}{_year('y')}",
+     _range),
+    (rf"(?:\b(?i:from|between)\s+)?{_month('m1')}\s+{_day('d1')}(?:\s*-\s*|\s+{_TO}\s+)"
+     rf"(?:{_month('m2')}\s+)?{_day('d2')}{_year('y')}", _range),
+    (rf"{_day('d1')}\s+{_month('m1')}{_year('y')}", _single),
+    (rf"{_month('m1')}\s+{_day('d1')}{_year('y')}", _single),
+    (r"(?<![\d.])(?P<d1>[0-3]?\d)\.(?P<m1>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?!\d)", _single),
+    (r"(?<!\d)(?P<y>20\d\d)-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)(?!\d)", _single),
+    ("(?:" + "|".join(rf"(?P<p_{k}>\b(?i:{v}))" for k, v in _PARTS.items())
+     + rf")\s*{_month('m')}{_year('y')}", _month_part),
+    (rf"\b(?i:у|в|во|на|in|for|during|протягом|в\s+течение)\s+{_month('m')}{_year('y')}",
+     _whole_month),
+    (rf"{_month('m')}\s+(?P<y>20\d\d)(?!\d)", _whole_month),
+    (rf"(?:\b(?P<mod>(?i:у|в|in|during|this|next|by|цієї|цього|наступної|наступного|этой|этим"
+     rf"|следующей|следующим))\s+(?i:the\s+)?)?\b(?P<s>{SEASON_RE})(?:\s+(?i:of\s+)?(?P<y>20\d\d))?",
+     _season),
+    (rf"\b(?i:у|в|во|in|до|by|until|протягом|during)\s+(?P<y>(?:19|20)\d\d)(?!\d)"
+     rf"(?:\s*{_YEAR_WORD})?", lambda g: WholeYear(int(g["y"] or 0))),
+    (rf"(?<![\d.])(?P<y>(?:19|20)\d\d)\s*{_YEAR_WORD}", lambda g: WholeYear(int(g["y"] or 0))),
+    (r"\b(?i:до\s+(?:кінця|конца)|к\s+концу|by\s+the\s+end\s+of|until\s+the\s+end\s+of)\s+"
+     r"(?:(?i:цього|поточного|этого|текущего|the|this)\s+)?(?P<unit>(?i:тижня|місяця|року|недели"
+     r"|месяца|года|week|month|year))\b", _period_end),
+    (rf"\b(?i:через)\s+(?:(?P<n>{NUMBER_RE})\s+)?(?P<u>{UNIT_RE})", _later),
+    (rf"\b(?i:in|within)\s+(?P<n>{NUMBER_RE})\s+(?P<u>{UNIT_RE})", _later),
+    (rf"(?:\b(?P<prep>(?i:у|в|во|на|до|к|on|by|until|till))\s+)?(?:\b{_MOD}\s+)?\b(?P<wd>{WEEKDAY_RE})",
+     _weekday),
+    *[(rf"\b(?i:{pattern})\b", lambda g, w=when: w) for pattern, when in _RELATIVE],
+]  # fmt: skip
+_COMPILED = [(re.compile(pattern), build) for pattern, build in _GRAMMAR]
+
+
+def find_timexes(sentence: str) -> list[Timex]:
+    """Every time expression of ``sentence``, left to right, none overlapping."""
+    found: list[tuple[int, int, int, When]] = []
+    for rank, (pattern, build) in enumerate(_COMPILED):
+        for match in pattern.finditer(sentence):
+            when = build(match.groupdict())
+            if when is not None and _valid(when):
+                found.append((match.start(), match.end(), rank, when))
+    found.sort(key=lambda f: (f[0], f[0] - f[1], f[2]))
+    kept: list[Timex] = []
+    for start, end, _, when in found:
+        if kept and start < kept[-1].end:
+            continue
+        kept.append(_describe(sentence, start, end, when))
+    return _drop_appositions(sentence, kept)
+
+
+def _valid(when: When) -> bool:
+    if isinstance(when, DayRange):
+        return 1 <= when.first_day <= 31 and 1 <= when.last_day <= 31 and 1 <= when.first_month <= 12
+    return True
+
+
+def _describe(sentence: str, start: int, end: int, when: When) -> Timex:
+    before = sentence[max(0, start - 30) : start]
+    first_word = re.match(r"\w+", sentence[start:end])
+    lead = first_word.group(0).casefold() if first_word else ""
+    if lead not in _PREPOSITIONS:
+        word_before = _WORD_BEFORE.search(before)
+        lead = word_before.group(1).casefold() if word_before else ""
+    moved = bool(re.match(r"(?i:з|із|с)\s+\d+[^\d]*?\s+на\s+\d", sentence[start:end]))
+    deadline = bool(_DEADLINE_BEFORE.search(before)) or lead in ("до", "к", "by", "until", "till")
+    return Timex(start, end, when, deadline=deadline, moved=moved, lead=lead)
+
+
+def _drop_appositions(sentence: str, timexes: list[Timex]) -> list[Timex]:
+    """ "У четвер, 8 січня" and "Напередодні, 5 січня" say one thing twice: keep the date."""
+    vague = (Weekday, Anchored, Shift)
+    drop: set[int] = set()
+    for i in range(len(timexes) - 1):
+        left, right = timexes[i], timexes[i + 1]
+        if not re.fullmatch(r"[\s,(—-]{0,4}", sentence[left.end : right.start]):
+            continue
+        if isinstance(left.when, vague) and isinstance(right.when, DayRange):
+            drop.add(i)
+        elif isinstance(left.when, DayRange) and isinstance(right.when, Weekday):
+            drop.add(i + 1)
+    return [t for i, t in enumerate(timexes) if i not in drop]

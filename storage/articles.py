@@ -1,0 +1,241 @@
+"""Article rows: discovery from feed entries, claims per pipeline step, results, duplicates.
+
+The article's ``status`` is the truth about pending work (discovered → fetched → stored |
+duplicate | failed); a sweeper re-queues rows whose step was lost with its broker message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlmodel import Session, col
+
+from storage.models import Article, ArticleKey, FeedEntry
+from storage.types import utcnow
+from storage.upsert import insert_stmt
+
+PENDING = ("discovered", "fetched")
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A feed item ready to be recorded (keys computed by ingest/urls)."""
+
+    entry_key: str
+    guid: str | None
+    url: str
+    url_key: str
+    host: str
+    title: str | None = None
+    summary: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass
+class EntryOutcome:
+    new_article_ids: list[int] = field(default_factory=list)
+    url_duplicates: int = 0
+    known: int = 0
+
+
+def record_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) -> EntryOutcome:
+    """Record unseen entries; a new URL becomes a ``discovered`` article, a known URL is linked."""
+    out = EntryOutcome()
+    now = utcnow()
+    for e in entries:
+        seen = session.execute(
+            insert_stmt(session, FeedEntry)
+            .values(
+                feed_id=feed_id,
+                entry_key=e.entry_key,
+                guid=e.guid,
+                url=e.url,
+                rule="new",
+                seen_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
+            .returning(FeedEntry.__table__.c.id)  # type: ignore[attr-defined]
+        ).first()
+        if seen is None:
+            out.known += 1
+            continue
+        created = session.execute(
+            insert_stmt(session, Article)
+            .values(
+                url_key=e.url_key,
+                url=e.url,
+                host=e.host,
+                feed_id=feed_id,
+                guid=e.guid,
+                status="discovered",
+                attempts=0,
+                feed_title=e.title,
+                feed_summary=e.summary,
+                feed_published_at=e.published_at,
+                discovered_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["url_key"])
+            .returning(Article.__table__.c.id)  # type: ignore[attr-defined]
+        ).first()
+        if created is not None:
+            article_id, rule = int(created[0]), "new"
+            out.new_article_ids.append(article_id)
+        else:
+            article_id = int(
+                session.scalars(select(Article.id).where(col(Article.url_key) == e.url_key)).one()
+            )
+            rule = "url"
+            out.url_duplicates += 1
+        session.execute(
+            update(FeedEntry)
+            .where(col(FeedEntry.id) == seen[0])
+            .values(article_id=article_id, rule=rule)
+        )
+    return out
+
+
+def claim(session: Session, article_id: int, status: str, lease: timedelta) -> Article | None:
+    """Lease an article for one step if it is still waiting for that step."""
+    now = utcnow()
+    stmt = (
+        update(Article)
+        .where(
+            col(Article.id) == article_id,
+            col(Article.status) == status,
+            or_(col(Article.lease_until).is_(None), col(Article.lease_until) < now),
+        )
+        .values(lease_until=now + lease, attempts=col(Article.attempts) + 1, updated_at=now)
+        .returning(Article.id)  # type: ignore[arg-type]
+    )
+    if session.execute(stmt).first() is None:
+        return None
+    return session.get(Article, article_id, populate_existing=True)
+
+
+def update_article(session: Session, article_id: int, **values: object) -> None:
+    values.setdefault("updated_at", utcnow())
+    session.execute(update(Article).where(col(Article.id) == article_id).values(**values))
+
+
+def release(session: Session, article_id: int) -> None:
+    """Give the step back (a retry will claim it again)."""
+    update_article(session, article_id, lease_until=None)
+
+
+def fail(session: Session, article_id: int, reason: str) -> None:
+    update_article(session, article_id, status="failed", fail_reason=reason, lease_until=None)
+
+
+def stale_pending(session: Session, *, idle: timedelta, limit: int = 1000) -> list[tuple[int, str]]:
+    """Pending articles nobody is working on: their broker message was lost or never sent."""
+    now = utcnow()
+    rows = session.execute(
+        select(Article.id, Article.status)
+        .where(
+            col(Article.status).in_(PENDING),
+            col(Article.updated_at) < now - idle,
+            or_(col(Article.lease_until).is_(None), col(Article.lease_until) < now),
+        )
+        .order_by(Article.id)
+        .limit(limit)
+    ).all()
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def claim_keys(session: Session, article_id: int, keys: Sequence[str]) -> tuple[int, str] | None:
+    """Own each free key; return (owner, key) of the first key another article already owns."""
+    for key in keys:
+        session.execute(
+            insert_stmt(session, ArticleKey)
+            .values(key=key, article_id=article_id)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+    owners = dict(
+        session.execute(
+            select(ArticleKey.key, ArticleKey.article_id).where(col(ArticleKey.key).in_(list(keys)))
+        ).all()
+    )
+    for key in keys:
+        owner = owners.get(key)
+        if owner is not None and owner != article_id:
+            return int(owner), key
+    return None
+
+
+def root_of(session: Session, article_id: int) -> int:
+    """Follow ``duplicate_of`` to the original (bounded: chains are short by construction)."""
+    current = article_id
+    for _ in range(16):
+        parent = session.scalar(select(Article.duplicate_of).where(col(Article.id) == current))
+        if parent is None or parent == current:
+            return current
+        current = int(parent)
+    return current
+
+
+def story_of(session: Session, article_id: int) -> int:
+    story = session.scalar(select(Article.story_id).where(col(Article.id) == article_id))
+    return int(story) if story is not None else article_id
+
+
+def by_url_key(session: Session, url_key: str) -> Article | None:
+    return session.scalars(
+        select(Article)
+        .where(or_(col(Article.url_key) == url_key, col(Article.canonical_key) == url_key))
+        .order_by(Article.id)
+    ).first()
+
+
+def list_articles(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    feed_id: int | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+) -> Sequence[Article]:
+    query = select(Article)
+    if since is not None:
+        query = query.where(
+            or_(
+                col(Article.published_at) >= since,
+                and_(col(Article.published_at).is_(None), col(Article.discovered_at) >= since),
+            )
+        )
+    if feed_id is not None:
+        query = query.where(col(Article.feed_id) == feed_id)
+    if status is not None:
+        query = query.where(col(Article.status) == status)
+    query = query.order_by(Article.id)
+    if limit:
+        query = query.limit(limit)
+    return session.scalars(query).all()
+
+
+def copies_of(session: Session, story_id: int) -> Sequence[Article]:
+    return session.scalars(
+        select(Article).where(col(Article.story_id) == story_id).order_by(Article.id)
+    ).all()
+
+
+def status_counts(session: Session) -> list[tuple[int | None, str, str | None, int]]:
+    """(feed_id, status, fail_reason, count) — the reconciliation table behind ``vistka stats``."""
+    rows = session.execute(
+        select(Article.feed_id, Article.status, Article.fail_reason, func.count())
+        .group_by(Article.feed_id, Article.status, Article.fail_reason)
+        .order_by(Article.feed_id, Article.status)
+    ).all()
+    return [(r[0], str(r[1]), r[2], int(r[3])) for r in rows]
+
+
+def url_duplicate_counts(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(FeedEntry.feed_id, func.count())
+        .where(col(FeedEntry.rule) == "url")
+        .group_by(FeedEntry.feed_id)
+    ).all()
+    return {int(r[0]): int(r[1]) for r in rows}

@@ -1,0 +1,49 @@
+"""The shared near-duplicate index: LSH band keys in an indexed table every worker sees.
+
+A lookup reads only the buckets the new signature falls in, so its cost does not grow with the
+number of stored articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from storage.models import Article, ArticleBand
+from storage.upsert import insert_stmt
+
+
+@dataclass(frozen=True)
+class Candidate:
+    article_id: int
+    signature: bytes
+    language: str | None
+
+
+def add_bands(session: Session, article_id: int, band_keys: Sequence[str]) -> None:
+    for key in dict.fromkeys(band_keys):
+        session.execute(
+            insert_stmt(session, ArticleBand)
+            .values(band_key=key, article_id=article_id)
+            .on_conflict_do_nothing(index_elements=["band_key", "article_id"])
+        )
+
+
+def candidates(session: Session, band_keys: Sequence[str], exclude: int) -> list[Candidate]:
+    """Stored articles sharing at least one band with the given keys (originals and copies)."""
+    if not band_keys:
+        return []
+    ids = select(ArticleBand.article_id).where(col(ArticleBand.band_key).in_(list(band_keys)))
+    rows = session.execute(
+        select(Article.id, Article.signature, Article.language)
+        .where(
+            col(Article.id).in_(ids),
+            col(Article.id) != exclude,
+            col(Article.signature).is_not(None),
+        )
+        .order_by(Article.id)
+    ).all()
+    return [Candidate(int(r[0]), bytes(r[1]), r[2]) for r in rows]

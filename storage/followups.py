@@ -1,0 +1,152 @@
+"""Announced events and their evidence: merge announcements into events, apply changes, mark
+coverage, and read events back for reports.
+
+The decisions (same event? covered? new status?) are pure functions in ``ingest.tracking``; this
+module only finds the candidate rows and writes the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ingest.followups.types import FollowUp
+from ingest.tracking import (
+    EventState,
+    apply_change,
+    event_status,
+    event_terms,
+    is_coverage,
+    same_event,
+    state_of,
+)
+from storage.models import Event, FollowUpRow
+from storage.types import utcnow
+from storage.upsert import insert_stmt
+
+MATCH_WINDOW = timedelta(days=62)  # how far apart an announcement and a move of it may be
+
+
+def _state(e: Event) -> EventState:
+    return EventState(
+        starts_on=e.starts_on, ends_on=e.ends_on, precise=e.precise, postponed=e.postponed,
+        previous_starts_on=e.previous_starts_on, previous_ends_on=e.previous_ends_on,
+        cancelled=e.cancelled, covered=e.covered_by is not None,
+    )
+
+
+def _as_followup(e: Event) -> FollowUp:
+    return FollowUp(starts_on=e.starts_on, ends_on=e.ends_on, location=e.location, what=e.what,
+                    sentence="", confidence=e.confidence, precise=e.precise)
+
+
+def _write_state(e: Event, state: EventState, today: date) -> None:
+    e.starts_on, e.ends_on, e.precise = state.starts_on, state.ends_on, state.precise
+    e.postponed, e.cancelled = state.postponed, state.cancelled
+    e.previous_starts_on, e.previous_ends_on = state.previous_starts_on, state.previous_ends_on
+    e.status = event_status(state, today)
+    e.updated_at = utcnow()
+
+
+def record(
+    session: Session, article_id: int, found: Sequence[FollowUp], language: str | None,
+    today: date,
+) -> list[int]:
+    """Store what one article announces and attach each announcement to its event."""
+    event_ids: list[int] = []
+    for fu in found:
+        row = session.execute(
+            insert_stmt(session, FollowUpRow)
+            .values(article_id=article_id, starts_on=fu.starts_on, ends_on=fu.ends_on,
+                    location=fu.location, what=fu.what[:500], sentence=fu.sentence[:2000],
+                    confidence=fu.confidence, change=fu.change, precise=fu.precise,
+                    created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["article_id", "starts_on", "ends_on"])
+            .returning(FollowUpRow.__table__.c.id)  # type: ignore[attr-defined]
+        ).first()
+        if row is None:
+            continue  # this article was processed before (a redelivery)
+        terms = event_terms(fu.what, fu.sentence, language)
+        event = _matching_event(session, fu, terms)
+        if event is None:
+            event = Event(starts_on=fu.starts_on, ends_on=fu.ends_on, location=fu.location,
+                          what=fu.what[:500], terms=" ".join(sorted(terms)), language=language,
+                          confidence=fu.confidence)
+            _write_state(event, state_of(fu), today)
+            session.add(event)
+            session.flush()
+        elif fu.change is not None or not event.precise:
+            _write_state(event, apply_change(_state(event), fu), today)
+        session.get(FollowUpRow, row[0]).event_id = event.id  # type: ignore[union-attr]
+        event_ids.append(int(event.id or 0))
+    return event_ids
+
+
+def _matching_event(session: Session, fu: FollowUp, terms: frozenset[str]) -> Event | None:
+    window_start = fu.starts_on - MATCH_WINDOW
+    window_end = fu.ends_on + MATCH_WINDOW
+    candidates = session.scalars(
+        select(Event).where(col(Event.starts_on) <= window_end, col(Event.ends_on) >= window_start)
+        .order_by(Event.id)
+    ).all()
+    for e in candidates:
+        if same_event(_as_followup(e), fu, frozenset(e.terms.split()), terms):
+            return e
+    return None
+
+
+def mark_coverage(
+    session: Session, article_id: int, text: str, published: date, language: str | None,
+    today: date,
+) -> list[int]:
+    """Events this article reports as having happened (published on or after their start)."""
+    covered: list[int] = []
+    open_events = session.scalars(
+        select(Event).where(
+            col(Event.starts_on) <= published,
+            col(Event.ends_on) >= published - timedelta(days=7),
+            col(Event.covered_by).is_(None),
+            col(Event.cancelled).is_(False),
+        )
+    ).all()
+    announced_here = set(session.scalars(
+        select(FollowUpRow.event_id).where(col(FollowUpRow.article_id) == article_id)).all())
+    for e in open_events:
+        if e.id in announced_here:
+            continue
+        if is_coverage(text, published, language, e.starts_on, e.ends_on, e.location,
+                       frozenset(e.terms.split())):
+            e.covered_by = article_id
+            _write_state(e, _state(e), today)
+            covered.append(int(e.id or 0))
+    return covered
+
+
+def refresh_statuses(session: Session, today: date) -> int:
+    """Recompute every event's status for today (upcoming → due → past)."""
+    changed = 0
+    for e in session.scalars(select(Event)).all():
+        status = event_status(_state(e), today)
+        if status != e.status:
+            e.status, e.updated_at = status, utcnow()
+            changed += 1
+    return changed
+
+
+def events_between(session: Session, start: date, end: date) -> Sequence[Event]:
+    return session.scalars(
+        select(Event).where(col(Event.ends_on) >= start, col(Event.starts_on) <= end)
+        .order_by(Event.starts_on, Event.id)
+    ).all()
+
+
+def sources_of(session: Session, event_ids: Sequence[int]) -> Sequence[FollowUpRow]:
+    if not event_ids:
+        return []
+    return session.scalars(
+        select(FollowUpRow).where(col(FollowUpRow.event_id).in_(list(event_ids)))
+        .order_by(FollowUpRow.id)
+    ).all()

@@ -1,0 +1,15 @@
+"""INSERT … ON CONFLICT for both backends: the one way vistka writes rows with natural keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+
+def insert_stmt(session: Session, table: Any) -> Any:
+    """A dialect-specific INSERT that supports ``on_conflict_do_nothing/update``."""
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)

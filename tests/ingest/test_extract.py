@@ -1,0 +1,209 @@
+"""Article extraction on small pages written for these tests, and the corpus gates."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from ingest.extract import EXTRACTOR_VERSION, ExtractionError, FeedHint, extract_article
+from tests.conftest import require_shared
+
+UK_PARAGRAPHS = [
+    "Уряд ухвалив постанову про нову програму підтримки малого бізнесу в прифронтових громадах.",
+    "Програма передбачає гранти до пів мільйона гривень на відновлення виробництва та техніки.",
+    "Заявки прийматимуть через застосунок до кінця квітня, повідомили у міністерстві економіки.",
+]
+RU_PARAGRAPHS = [
+    "В Харькове открылся новый подземный детский сад, рассчитанный на двести воспитанников.",
+    "Строительство заняло восемь месяцев, его финансировали из городского бюджета и грантов.",
+]
+EN_PARAGRAPHS = [
+    "The city council approved the budget for next year after a debate that lasted all night.",
+    "Spending on schools and public transport will rise, while the road programme is cut back.",
+]
+
+
+def page(
+    paragraphs: list[str],
+    *,
+    head: str = "",
+    lang: str = "uk",
+    title: str | None = None,
+    extra_body: str = "",
+) -> str:
+    heading = f"<h1>{title}</h1>" if title else ""
+    title_tag = f"<title>{title} | Вісник</title>" if title else ""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">{title_tag}{head}'
+        f'</head><body><nav><a href="/">Головна</a> <a href="/news">Новини</a></nav>'
+        f"<main><article>{heading}<div class='text'>{body}{extra_body}</div></article></main>"
+        "<footer>© Вісник</footer></body></html>"
+    )
+
+
+def test_metadata_comes_from_json_ld() -> None:
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "Вісник"},
+            {
+                "@type": "NewsArticle",
+                "headline": "Уряд підтримає малий бізнес",
+                "datePublished": "2026-03-05T14:20:00+02:00",
+                "author": [
+                    {"@type": "Person", "name": "Олена Гнатюк"},
+                    {"@type": "Organization", "name": "Вісник"},
+                ],
+                "keywords": "економіка, бізнес",
+                "image": {"@type": "ImageObject", "url": "/img/biz.jpg"},
+                "description": "Гранти для громад",
+            },
+        ],
+    }
+    head = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    ex = extract_article(page(UK_PARAGRAPHS, head=head), "https://visnyk.example/news/1")
+    assert ex.title == "Уряд підтримає малий бізнес"
+    assert ex.author == "Олена Гнатюк"
+    assert ex.published_at == datetime(2026, 3, 5, 14, 20, tzinfo=timezone(timedelta(hours=2)))
+    assert ex.tags == ("економіка", "бізнес")
+    assert ex.image == "https://visnyk.example/img/biz.jpg"
+    assert ex.description == "Гранти для громад"
+    assert ex.text.splitlines() == UK_PARAGRAPHS
+    assert ex.extractor == "trafilatura" and ex.extractor_version == EXTRACTOR_VERSION
+
+
+def test_metadata_comes_from_open_graph_and_canonical_links() -> None:
+    head = (
+        '<meta property="og:title" content="Council approves the budget">'
+        '<meta property="article:published_time" content="2026-01-20T08:00:00Z">'
+        '<meta property="og:url" content="https://daily.example/og-address">'
+        '<meta property="article:tag" content="budget"><meta property="article:tag" content="city">'
+        '<meta name="author" content="Jane Doe">'
+        '<link rel="canonical" href="/2026/01/budget">'
+        '<link rel="alternate" hreflang="uk" href="/uk/2026/01/budget">'
+        '<link rel="alternate" hreflang="en" href="https://daily.example/2026/01/budget">'
+    )
+    url = "https://daily.example/2026/01/budget?utm_source=feed"
+    ex = extract_article(page(EN_PARAGRAPHS, head=head, lang="en"), url)
+    assert ex.title == "Council approves the budget"
+    assert ex.author == "Jane Doe"
+    assert ex.published_at == datetime(2026, 1, 20, 8, 0, tzinfo=UTC)
+    assert ex.canonical_url == "https://daily.example/2026/01/budget"
+    assert ex.alternates == (
+        ("uk", "https://daily.example/uk/2026/01/budget"),
+        ("en", "https://daily.example/2026/01/budget"),
+    )
+    assert ex.tags == ("budget", "city")
+
+
+def test_feed_hint_fills_what_the_page_does_not_say() -> None:
+    published = datetime(2026, 2, 11, 9, 15, tzinfo=timezone(timedelta(hours=2)))
+    hint = FeedHint(
+        title="Гранти для бізнесу", published_at=published, summary="Коротко", author="Редакція"
+    )
+    ex = extract_article(page(UK_PARAGRAPHS), "https://visnyk.example/news/grants", hint)
+    assert (ex.title, ex.published_at, ex.author, ex.description) == (
+        "Гранти для бізнесу",
+        published,
+        "Редакція",
+        "Коротко",
+    )
+
+
+def test_page_metadata_wins_over_the_feed_hint() -> None:
+    head = '<meta property="article:published_time" content="2026-02-11T10:00:00+02:00">'
+    hint = FeedHint(title="Заголовок стрічки", published_at=datetime(2026, 2, 12, tzinfo=UTC))
+    ex = extract_article(
+        page(UK_PARAGRAPHS, head=head, title="Заголовок сторінки"), "https://visnyk.example/a", hint
+    )
+    assert ex.title == "Заголовок сторінки"
+    assert ex.published_at is not None
+    assert ex.published_at.isoformat() == "2026-02-11T10:00:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "declared", "expected"),
+    [(UK_PARAGRAPHS, "ru", "uk"), (RU_PARAGRAPHS, "uk", "ru"), (EN_PARAGRAPHS, "uk", "en")],
+)
+def test_language_is_detected_from_the_text(
+    paragraphs: list[str], declared: str, expected: str
+) -> None:
+    ex = extract_article(page(paragraphs, lang=declared), "https://visnyk.example/x")
+    assert ex.language == expected
+
+
+def test_headline_read_also_and_subscribe_lines_are_removed() -> None:
+    title = "Уряд підтримає малий бізнес"
+    extra = (
+        f"<p>{title}</p>"
+        '<p>Читайте також: <a href="/n/2">У Львові відкрили книжковий форум</a></p>'
+        "<p>Подписывайтесь на наш Telegram-канал</p>"
+        "<p>Read more: Council approves the budget</p>"
+    )
+    paragraphs = [*UK_PARAGRAPHS[:1], "05.03.2026, 14:20", *UK_PARAGRAPHS[1:]]
+    ex = extract_article(
+        page(paragraphs, title=title, extra_body=extra), "https://visnyk.example/b"
+    )
+    assert ex.text.splitlines() == UK_PARAGRAPHS
+
+
+def test_a_sentence_that_merely_mentions_reading_is_kept() -> None:
+    sentence = (
+        "Читайте також уважно умови програми: гранти отримають лише ті підприємства, "
+        "які працюють у прифронтових громадах понад рік і сплачують податки вчасно, "
+        "а також зберегли робочі місця після початку повномасштабного вторгнення."
+    )
+    ex = extract_article(page([*UK_PARAGRAPHS, sentence]), "https://visnyk.example/c")
+    assert sentence in ex.text.splitlines()
+
+
+def test_page_without_text_raises_no_text() -> None:
+    html = "<html><head><title>Вісник</title></head><body><nav><a href='/'>Головна</a></nav>"
+    html += "<div><img src='/a.jpg'></div></body></html>"
+    with pytest.raises(ExtractionError) as error:
+        extract_article(html, "https://visnyk.example/empty")
+    assert error.value.reason == "no_text"
+
+
+def test_non_html_raises_not_html() -> None:
+    with pytest.raises(ExtractionError) as error:
+        extract_article('{"status": "ok", "items": []}', "https://visnyk.example/api")
+    assert error.value.reason == "not_html"
+
+
+def test_script_heavy_page_is_slimmed_and_oversized_markup_refused() -> None:
+    script = "<script>var x = '" + "a" * 4_000_000 + "';</script>"
+    ex = extract_article(page(UK_PARAGRAPHS, head=script), "https://visnyk.example/big")
+    assert ex.text.splitlines() == UK_PARAGRAPHS
+    huge = page(UK_PARAGRAPHS * 20_000)
+    with pytest.raises(ExtractionError) as error:
+        extract_article(huge, "https://visnyk.example/huge")
+    assert error.value.reason == "too_large"
+
+
+def test_deeply_nested_markup_finishes_quickly() -> None:
+    nested = "<div>" * 5000 + "<p>" + UK_PARAGRAPHS[0] + "</p>" + "</div>" * 5000
+    started = time.monotonic()
+    try:
+        extract_article(page(UK_PARAGRAPHS, extra_body=nested), "https://visnyk.example/deep")
+    except ExtractionError as error:
+        assert error.reason == "no_text"
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_corpus_gates() -> None:
+    from bench.extraction import run
+
+    shared = require_shared("corpus", "site", "manifest.json").parents[2]
+    reports = {r.name: r for r in run(shared)}
+    site, bench = reports["site"], reports["extraction-benchmark"]
+    assert site.mean(site.vistka) >= 0.92
+    assert site.accuracy("title") >= 0.95 and site.accuracy("date") >= 0.95
+    assert bench.mean(bench.vistka) >= 0.95
+    assert bench.mean(bench.vistka) >= bench.mean(bench.plain)

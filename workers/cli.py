@@ -1,0 +1,182 @@
+"""The ``vistka`` command: the service, its feeds, its articles, its reports.
+
+Every error a user can cause is shown as one line (``error: …``) with exit code 1, not a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from storage import migrate
+from workers.cli_articles import articles_app, stats
+from workers.cli_common import UserError, console, err_console, print_json, ready_settings
+from workers.cli_feeds import feeds_app
+from workers.settings import get_settings
+
+app = typer.Typer(
+    name="vistka",
+    help="vistka — news ingestion: feeds → fetch → clean → dedupe → store → follow-ups.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(articles_app, name="articles")
+app.add_typer(config_app, name="config")
+app.command("stats")(stats)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations (the only way the schema changes)."""
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database, revision)
+    console.print(f"database at revision {migrate.current_revision(settings.database)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help="e.g. -1 or a revision id")) -> None:
+    """Step the schema back."""
+    settings = get_settings()
+    migrate.downgrade(settings.database, revision)
+    console.print(f"database at revision {migrate.current_revision(settings.database)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    settings = get_settings()
+    console.print(str(migrate.current_revision(settings.database)))
+
+
+@config_app.command("show")
+def config_show(as_json: bool = typer.Option(False, "--json")) -> None:
+    """The effective settings, secrets masked."""
+    shown = get_settings().shown()
+    if as_json:
+        print_json(shown)
+        return
+    for key, value in shown.items():
+        console.print(f"{key} = {value}", markup=False)
+
+
+@app.command("run")
+def run(
+    once: bool = typer.Option(False, "--once", help="poll every feed once, finish, summarise"),
+    timeout: float = typer.Option(900.0, "--timeout", help="--once: give up after this long"),
+    as_json: bool = typer.Option(False, "--json", help="--once: print the summary as JSON"),
+) -> None:
+    """Run the service: worker and beat together (or one pass with --once)."""
+    from workers.service import data_dir_lock, worker_argv
+
+    settings = ready_settings()
+    if once:
+        from workers.once import run_once
+
+        with data_dir_lock(settings):
+            summary = run_once(settings, timeout=timeout, show_progress=not as_json)
+        _print_summary(summary.as_dict(), as_json)
+        return
+    from workers.app import app as celery_app
+
+    with data_dir_lock(settings):
+        console.print(f"vistka: database {settings.shown()['database (effective)']}, "
+                      f"broker {settings.shown()['broker (effective)']}")
+        celery_app.worker_main(worker_argv(settings, beat=True))
+
+
+def _print_summary(summary: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"feeds polled: {summary['feeds_polled']}  discovered: {summary['discovered']}  "
+        f"stored: {summary['stored']}  pending: {summary['pending']}  "
+        f"({summary['seconds']} s)"
+    )
+    dups = summary["duplicates"] or {}
+    failed = summary["failed"] or {}
+    console.print("duplicates: " + (", ".join(f"{k}={v}" for k, v in dups.items()) or "none"))  # type: ignore[attr-defined]
+    console.print("failed: " + (", ".join(f"{k}={v}" for k, v in failed.items()) or "none"))  # type: ignore[attr-defined]
+    for url, error in (summary["feeds_failed"] or {}).items():  # type: ignore[attr-defined]
+        console.print(f"feed failed: {url}: {error}", markup=False)
+
+
+@app.command("worker", context_settings={"allow_extra_args": True})
+def worker(
+    queues: str = typer.Option(",".join(("control", "feeds", "fetch", "extract", "reports")),
+                               "--queues", "-Q", help="comma-separated queues to consume"),
+    concurrency: int | None = typer.Option(None, "--concurrency", "-c"),
+    pool: str = typer.Option("prefork", "--pool", "-P", help="prefork, threads, solo"),
+    hostname: str | None = typer.Option(None, "--hostname", "-n"),
+    beat: bool = typer.Option(False, "--beat", "-B", help="embed beat (one node only)"),
+) -> None:
+    """A worker consuming the given queues."""
+    from workers.app import app as celery_app
+    from workers.service import worker_argv
+
+    settings = get_settings()
+    celery_app.worker_main(worker_argv(settings, queues=queues.split(","), concurrency=concurrency,
+                                       pool=pool, beat=beat, hostname=hostname))
+
+
+@app.command("beat")
+def beat() -> None:
+    """The scheduler alone (run exactly one; a second one is harmless but wasteful)."""
+    from workers.app import app as celery_app
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", "--schedule",
+                      str((settings.data_dir / "celerybeat-schedule").resolve()),
+                      "--loglevel", settings.log_level])
+
+
+@app.command("report")
+def report(
+    days: int = typer.Option(14, "--days", help="how many days ahead"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, md, json, html or ics"),
+    output: str | None = typer.Option(None, "--output", "-o", help="write to a file"),
+) -> None:
+    """Follow-up events: what is coming, what moved, what was covered."""
+    from ingest.report import FORMATS
+    from workers.reporting import build
+
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    text = build(ready_settings(), fmt, days)  # type: ignore[arg-type]
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        console.print(f"written: {output}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning known failures into one clear line."""
+    try:
+        app(standalone_mode=False)
+    except UserError as err:
+        err_console.print(f"error: {err}", markup=False)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except typer.Exit as ex:
+        sys.exit(ex.exit_code)
+    except Exception as err:  # noqa: BLE001 — the CLI's promise is one line, not a traceback
+        import click
+
+        if isinstance(err, click.ClickException):
+            err.show()
+            sys.exit(err.exit_code)
+        err_console.print(f"error: {type(err).__name__}: {err}", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

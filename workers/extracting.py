@@ -1,0 +1,186 @@
+"""Extract, clean, deduplicate and store one fetched article, without Celery.
+
+The CPU work (decoding, trafilatura, boilerplate stripping, signatures, follow-up finding) runs with
+no transaction open; the result is written in one transaction in which the article also claims its
+exact-duplicate keys, so the original of a set of copies is decided atomically by the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ingest.encoding import decode_html
+from sqlmodel import Session
+
+from ingest import dedup
+from ingest.boilerplate import fingerprints, strip_boilerplate
+from ingest.followups import find_followups
+from ingest.extract import Extracted, ExtractionError, FeedHint, extract_article
+from ingest.urls import BadURL, canonical_url, url_key
+from storage import articles as article_rows
+from storage import boilerplate as host_rows
+from storage import dedup as dedup_rows
+from storage import followups as followup_rows
+from storage.db import session_scope
+from storage.models import Article
+from storage.types import utcnow
+from workers.settings import Settings
+
+log = logging.getLogger("vistka.extract")
+
+
+@dataclass(frozen=True)
+class Stored:
+    article_id: int
+    status: str  # "stored", "duplicate", "failed", "skipped"
+    duplicate_of: int | None = None
+    rule: str | None = None
+
+
+def extract(settings: Settings, article_id: int) -> Stored:
+    lease = timedelta(seconds=settings.lease_seconds)
+    with session_scope(settings.database) as s:
+        art = article_rows.claim(s, article_id, "fetched", lease)
+        if art is None:
+            return Stored(article_id, "skipped")
+        raw = zlib.decompress(art.raw_html) if art.raw_html else b""
+        page_url = art.final_url or art.url
+        hint = FeedHint(
+            title=art.feed_title, published_at=art.feed_published_at, summary=art.feed_summary
+        )
+        host, key, content_type = art.host, art.url_key, art.content_type
+    try:
+        ex = extract_article(decode_html(raw, content_type), page_url, hint)
+    except ExtractionError as err:
+        with session_scope(settings.database) as s:
+            article_rows.fail(s, article_id, f"extraction: {err.reason}: {err}"[:1000])
+        return Stored(article_id, "failed")
+
+    prints = fingerprints(ex.text)
+    with session_scope(settings.database) as s:
+        host_rows.record_page(s, host, key, prints)
+        stats = host_rows.host_stats(s, host, prints)
+    text = strip_boilerplate(ex.text, stats).replace("\x00", "")
+    return _store(settings, article_id, ex, text, page_url)
+
+
+def _store(settings: Settings, article_id: int, ex: Extracted, text: str, page_url: str) -> Stored:
+    canonical = _canonical(ex.canonical_url, page_url)
+    content_hash = dedup.content_hash(text)
+    sig = dedup.signature(text)
+    bands = dedup.band_keys(sig)
+    fields = _fields(ex, text, canonical, content_hash, sig.to_bytes(), settings)
+    with session_scope(settings.database) as s:
+        article_rows.update_article(s, article_id, **fields)
+        art = s.get(Article, article_id, populate_existing=True)
+        assert art is not None
+        keys = [f"url:{url_key(canonical)}", f"url:{art.url_key}", f"text:{content_hash}"]
+        owner = article_rows.claim_keys(s, article_id, keys)
+        near = None if owner is not None else _nearest(s, article_id, sig, bands)
+        if owner is not None:
+            rule = "canonical" if owner[1].startswith("url:") else "text"
+            result = _mark_copy(s, article_id, owner[0], rule, 1.0)
+        elif near is not None:
+            result = _mark_copy(s, article_id, near[0], "near", near[1])
+        else:
+            result = Stored(article_id, "stored")
+            article_rows.update_article(s, article_id, story_id=article_id)
+        dedup_rows.add_bands(s, article_id, bands)
+        if result.status == "stored":
+            _follow_ups(s, article_id, ex, text, fields)
+        if settings.keep_raw_html == "hash":
+            article_rows.update_article(s, article_id, raw_html=None)
+    return result
+
+
+def _nearest(
+    s: Session, article_id: int, sig: dedup.Signature, bands: list[str]
+) -> tuple[int, float] | None:
+    """The stored article this text is a near-copy of (highest containment), if any."""
+    best: tuple[int, float] | None = None
+    for cand in dedup_rows.candidates(s, bands, exclude=article_id):
+        other = dedup.Signature.from_bytes(cand.signature)
+        if not dedup.is_near_duplicate(sig, other):
+            continue
+        score = dedup.containment(sig, other)
+        if best is None or score > best[1]:
+            best = (cand.article_id, score)
+    return best
+
+
+def _mark_copy(s: Session, article_id: int, owner: int, rule: str, similarity: float) -> Stored:
+    root = article_rows.root_of(s, owner)
+    article_rows.update_article(
+        s,
+        article_id,
+        status="duplicate",
+        duplicate_of=root,
+        duplicate_rule=rule,
+        similarity=round(similarity, 4),
+        story_id=article_rows.story_of(s, root),
+    )
+    return Stored(article_id, "duplicate", root, rule)
+
+
+def _follow_ups(s: Session, article_id: int, ex: Extracted, text: str,
+                fields: dict[str, object]) -> None:
+    """Announcements this article makes, and events it reports as having happened.
+
+    A finder failure must not lose the article: it is logged and the article stays stored.
+    """
+    published = ex.published_at or utcnow()
+    today = utcnow().date()
+    try:
+        found = find_followups(text, published, ex.language)
+        followup_rows.record(s, article_id, found, ex.language, today)
+        followup_rows.mark_coverage(s, article_id, text, published.date(), ex.language, today)
+    except Exception:  # noqa: BLE001
+        log.exception("article %s: follow-up finding failed", article_id)
+
+
+def _canonical(declared: str | None, page_url: str) -> str:
+    for candidate in (declared, page_url):
+        if candidate:
+            try:
+                return canonical_url(candidate, base=page_url)
+            except BadURL:
+                continue
+    return page_url
+
+
+def _fields(
+    ex: Extracted,
+    text: str,
+    canonical: str,
+    content_hash: str,
+    signature: bytes,
+    settings: Settings,
+) -> dict[str, object]:
+    return {
+        "status": "stored",
+        "lease_until": None,
+        "fail_reason": None,
+        "title": ex.title,
+        "text": text,
+        "description": ex.description,
+        "author": ex.author,
+        "published_at": ex.published_at,
+        "language": ex.language,
+        "canonical_url": canonical,
+        "canonical_key": url_key(canonical),
+        "tags": json.dumps(list(ex.tags), ensure_ascii=False) if ex.tags else None,
+        "image": ex.image,
+        "extractor": ex.extractor,
+        "extractor_version": ex.extractor_version,
+        "content_hash": content_hash,
+        "signature": signature,
+        "story_id": None,
+        "duplicate_of": None,
+        "duplicate_rule": None,
+        "similarity": None,
+        "stored_at": utcnow(),
+    }

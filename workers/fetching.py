@@ -1,0 +1,63 @@
+"""Fetch an article page, without Celery: claim, download with nothing open, keep the raw bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from datetime import timedelta
+
+from ingest.http import FetchError
+from storage import articles as article_rows
+from storage.db import session_scope
+from storage.types import utcnow
+from workers.http_client import TransientError, fetcher_for
+from workers.settings import Settings
+
+HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+
+# --- fetch ----------------------------------------------------------------------------------
+
+
+def fetch(settings: Settings, article_id: int) -> bool:
+    """Download one article page; True when it is ready for extraction."""
+    lease = timedelta(seconds=settings.lease_seconds)
+    with session_scope(settings.database) as s:
+        art = article_rows.claim(s, article_id, "discovered", lease)
+        if art is None:
+            return False
+        url, attempts = art.url, art.attempts
+    try:
+        fetched = fetcher_for(settings).get(url)
+    except FetchError as err:
+        with session_scope(settings.database) as s:
+            if err.kind == "temporary" and attempts < settings.max_attempts:
+                article_rows.release(s, article_id)
+                countdown = err.retry_after or min(60.0, 2.0**attempts)
+                raise TransientError(err.reason, countdown) from err
+            article_rows.fail(s, article_id, f"{err.reason}: {err}"[:1000])
+        return False
+    ctype = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
+    with session_scope(settings.database) as s:
+        if ctype not in HTML_TYPES:
+            article_rows.fail(s, article_id, f"not_html: {ctype}")
+            article_rows.update_article(
+                s,
+                article_id,
+                http_status=fetched.status,
+                final_url=fetched.url,
+                fetched_at=utcnow(),
+            )
+            return False
+        article_rows.update_article(
+            s,
+            article_id,
+            status="fetched",
+            lease_until=None,
+            final_url=fetched.url,
+            http_status=fetched.status,
+            fetched_at=utcnow(),
+            content_type=fetched.headers.get("content-type"),
+            raw_html=zlib.compress(fetched.body, 6),
+            raw_sha256=hashlib.sha256(fetched.body).hexdigest(),
+        )
+    return True

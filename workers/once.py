@@ -1,0 +1,129 @@
+"""``vistka run --once``: poll every enabled feed once, process all that follows, summarise, exit.
+
+It drives the real service — a worker process on the configured broker and database — and watches
+the database (the source of truth) until no feed poll and no article step is pending.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from storage.db import session_scope
+from storage.models import Article, Feed, FeedEntry
+from storage.types import utcnow
+from workers import polling, sweeping
+from workers.service import spawn_worker, stop, worker_argv
+from workers.settings import Settings
+
+
+@dataclass
+class Summary:
+    feeds_polled: int = 0
+    feeds_failed: dict[str, str] = field(default_factory=dict)
+    discovered: int = 0
+    stored: int = 0
+    duplicates: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    pending: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "feeds_polled": self.feeds_polled,
+            "feeds_failed": self.feeds_failed,
+            "discovered": self.discovered,
+            "stored": self.stored,
+            "duplicates": dict(self.duplicates),
+            "failed": dict(self.failed),
+            "pending": self.pending,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def _progress_counts(settings: Settings, since: datetime, tokens: set[str]) -> tuple[int, int, int]:
+    """(feeds still being polled, articles discovered since start, articles still pending)."""
+    with session_scope(settings.database) as s:
+        polling_now = s.scalar(
+            select(func.count()).select_from(Feed).where(col(Feed.lease_token).in_(tokens))
+        ) if tokens else 0
+        discovered = s.scalar(
+            select(func.count()).select_from(Article).where(col(Article.discovered_at) >= since)
+        )
+        pending = s.scalar(
+            select(func.count()).select_from(Article)
+            .where(col(Article.status).in_(("discovered", "fetched")))
+        )
+    return int(polling_now or 0), int(discovered or 0), int(pending or 0)
+
+
+def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool = True) -> Summary:
+    from workers.tasks import extract_article, fetch_article, poll_feed
+
+    started, t0 = utcnow(), time.monotonic()
+    log_path = settings.data_dir / "run-once.log"
+    proc = spawn_worker(worker_argv(settings), log_path)
+    try:
+        claims = polling.dispatch(settings, force=True)
+        for claim in claims:
+            poll_feed.delay(claim.feed_id, claim.token)
+        for article_id, status in sweeping.stale_articles(settings, idle=0):
+            (fetch_article if status == "discovered" else extract_article).delay(article_id)
+        tokens = {c.token for c in claims}
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), disable=not show_progress, transient=False) as bar:
+            task = bar.add_task("polling feeds", total=max(1, len(claims)))
+            while time.monotonic() - t0 < timeout:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the worker exited early (code {proc.returncode}); "
+                                       f"see {log_path}")
+                feeds_left, discovered, pending = _progress_counts(settings, started, tokens)
+                if feeds_left:
+                    bar.update(task, description="polling feeds", total=max(1, len(claims)),
+                               completed=len(claims) - feeds_left)
+                else:
+                    bar.update(task, description="articles", total=max(1, discovered),
+                               completed=max(0, discovered - pending))
+                    if pending == 0:
+                        break
+                time.sleep(0.25)
+    finally:
+        stop(proc)
+    summary = summarise(settings, started, {c.feed_id for c in claims})
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def summarise(settings: Settings, since: datetime, feed_ids: set[int]) -> Summary:
+    out = Summary(feeds_polled=len(feed_ids))
+    with session_scope(settings.database) as s:
+        for feed in s.scalars(select(Feed).where(col(Feed.id).in_(feed_ids))):
+            if feed.last_error and feed.last_error_at and feed.last_error_at >= since:
+                out.feeds_failed[feed.url] = feed.last_error
+        rows = s.execute(
+            select(Article.status, Article.duplicate_rule, Article.fail_reason)
+            .where(col(Article.discovered_at) >= since)
+        ).all()
+        url_dups = s.scalar(
+            select(func.count()).select_from(FeedEntry)
+            .where(col(FeedEntry.rule) == "url", col(FeedEntry.seen_at) >= since)
+        )
+    for status, rule, reason in rows:
+        out.discovered += 1
+        if status == "stored":
+            out.stored += 1
+        elif status == "duplicate":
+            out.duplicates[rule or "?"] += 1
+        elif status == "failed":
+            out.failed[(reason or "unknown").split(":")[0]] += 1
+        else:
+            out.pending += 1
+    if url_dups:
+        out.duplicates["url"] += int(url_dups)
+    return out

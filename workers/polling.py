@@ -1,0 +1,215 @@
+"""Dispatch and poll, without Celery: claim due feeds; conditional GET, parse, record entries.
+
+Each step opens short transactions, does its network work with none open, and returns what should
+be queued next (the caller queues it after the commit). Every outcome is written on the feed row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ingest.feeds import NotAFeed, ParsedFeed, parse_feed
+from ingest.schedule import FAILURE_WEIGHTS, adaptive_interval, failure_backoff, server_hint
+
+from ingest.http import FetchError
+from ingest.urls import BadURL, canonical_url, host_of, is_http_url, url_key
+from storage import articles as article_rows
+from storage import feeds as feed_rows
+from storage.articles import NewEntry
+from storage.db import session_scope
+from storage.feeds import Claim
+from storage.types import utcnow
+from workers.http_client import bounds, fetcher_for
+from workers.settings import Settings
+
+log = logging.getLogger("vistka.poll")
+
+# --- dispatch -------------------------------------------------------------------------------
+
+
+def dispatch(settings: Settings, *, force: bool = False) -> list[Claim]:
+    """Lease every due feed; the caller queues one poll per claim."""
+    with session_scope(settings.database) as s:
+        return feed_rows.claim_due(
+            s,
+            now=utcnow(),
+            limit=settings.dispatch_batch,
+            lease=timedelta(seconds=settings.lease_seconds),
+            force=force,
+        )
+
+
+# --- poll -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PollResult:
+    feed_id: int
+    outcome: str  # "ok", "not_modified", "failed", "skipped"
+    new_article_ids: tuple[int, ...] = ()
+    url_duplicates: int = 0
+    reason: str | None = None
+
+
+def poll(settings: Settings, claim: Claim) -> PollResult:
+    """Conditional GET, parse, record unseen entries; every outcome is written on the feed."""
+    now = utcnow()
+    with session_scope(settings.database) as s:
+        feed = feed_rows.holds_lease(s, claim, now)
+        if feed is None:
+            return PollResult(claim.feed_id, "skipped", reason="lease_lost")
+        url, polls, etag, last_modified = feed.url, feed.polls, feed.etag, feed.last_modified
+        body_hash, base = feed.body_hash, timedelta(seconds=feed.interval_seconds)
+        failures = feed.consecutive_failures
+
+    conditional = polls % settings.unconditional_every != 0
+    headers: dict[str, str] = {}
+    if conditional and etag:
+        headers["If-None-Match"] = etag
+    if conditional and last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        fetched = fetcher_for(settings).get(url, headers=headers)
+    except FetchError as err:
+        return _poll_failed(
+            settings,
+            claim,
+            failures,
+            base,
+            err.reason,
+            str(err),
+            err.kind,
+            err.status,
+            err.retry_after,
+        )
+
+    common: dict[str, object] = {
+        "polls": polls + 1,
+        "last_polled_at": now,
+        "last_success_at": now,
+        "last_status": fetched.status,
+        "last_error": None,
+        "last_error_kind": None,
+        "consecutive_failures": 0.0,
+    }
+    if fetched.headers.get("etag"):
+        common["etag"] = fetched.headers.get("etag")
+    if fetched.headers.get("last-modified"):
+        common["last_modified"] = fetched.headers.get("last-modified")
+    hint = server_hint(fetched.headers, None, now)
+    new_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.status != 304 else body_hash
+    if fetched.status == 304 or new_hash == body_hash:
+        interval = max(base, hint or base)
+        with session_scope(settings.database) as s:
+            feed_rows.finish_poll(s, claim, next_poll_at=now + interval, **common)
+        return PollResult(claim.feed_id, "not_modified")
+
+    try:
+        parsed = parse_feed(fetched.body, fetched.url, fetched.headers)
+    except NotAFeed as err:
+        return _poll_failed(
+            settings, claim, failures, base, err.reason, str(err), "hard", fetched.status, None
+        )
+
+    entries = feed_entries(parsed)
+    hint = server_hint(fetched.headers, parsed.ttl, now)
+    times = [e.published_at for e in parsed.entries if e.published_at is not None]
+    interval = adaptive_interval(base, times, now, bounds(settings), hint)
+    with session_scope(settings.database) as s:
+        outcome = article_rows.record_entries(s, claim.feed_id, entries)
+        updates: dict[str, object] = dict(common)
+        updates.update(
+            body_hash=new_hash,
+            parse_problem=parsed.problem,
+            next_poll_at=now + interval,
+            current_interval_seconds=int(interval.total_seconds()),
+        )
+        feed = s.get(feed_rows.Feed, claim.feed_id)
+        if feed is not None:
+            updates["entries_seen"] = (
+                feed.entries_seen + len(outcome.new_article_ids) + outcome.url_duplicates
+            )
+            if not feed.title and parsed.title:
+                updates["title"] = parsed.title[:500]
+            if not feed.language and parsed.language:
+                updates["language"] = parsed.language[:16]
+            if not feed.site_url and parsed.site_url:
+                updates["site_url"] = parsed.site_url
+            moved = fetched.permanent_redirect
+            if moved and moved != feed.url and feed_rows.get_feed(s, moved) is None:
+                updates["url"] = moved
+        if not feed_rows.finish_poll(s, claim, **updates):
+            # A newer claim owns the feed; entries recorded above are idempotent, keep them.
+            log.info("feed %s: lease lost before bookkeeping", claim.feed_id)
+    return PollResult(claim.feed_id, "ok", tuple(outcome.new_article_ids), outcome.url_duplicates)
+
+
+def feed_entries(parsed: ParsedFeed) -> list[NewEntry]:
+    """Feed items as rows to record: keyed by GUID (else canonical URL), non-web links dropped."""
+    out: list[NewEntry] = []
+    for e in parsed.entries:
+        if not e.url or not is_http_url(e.url):
+            continue
+        try:
+            canonical = canonical_url(e.url)
+        except BadURL:
+            continue
+        identity = f"guid:{e.guid}" if e.guid else f"url:{canonical}"
+        out.append(
+            NewEntry(
+                entry_key=hashlib.sha256(identity.encode("utf-8")).hexdigest(),
+                guid=e.guid[:2000] if e.guid else None,
+                url=canonical,
+                url_key=url_key(canonical),
+                host=host_of(canonical),
+                title=e.title,
+                summary=e.summary,
+                published_at=e.published_at,
+            )
+        )
+    return out
+
+
+def _poll_failed(
+    settings: Settings,
+    claim: Claim,
+    failures: float,
+    base: timedelta,
+    reason: str,
+    message: str,
+    kind: str,
+    status: int | None,
+    retry_after_s: float | None,
+) -> PollResult:
+    now = utcnow()
+    failures += FAILURE_WEIGHTS.get(kind, 1.0)
+    delay = failure_backoff(failures, base, bounds(settings))
+    if retry_after_s is not None:
+        delay = max(
+            delay, min(timedelta(seconds=retry_after_s), timedelta(seconds=settings.max_interval))
+        )
+    updates: dict[str, object] = {
+        "last_polled_at": now,
+        "last_status": status,
+        "last_error": f"{reason}: {message}"[:1000],
+        "last_error_kind": kind,
+        "last_error_at": now,
+        "consecutive_failures": failures,
+        "next_poll_at": now + delay,
+    }
+    if reason == "http_410" or failures >= settings.disable_after_failures:
+        updates["enabled"] = False
+        updates["disabled_reason"] = (
+            "gone (HTTP 410)"
+            if reason == "http_410"
+            else f"{failures:g} weighted failures: {reason}"
+        )
+    with session_scope(settings.database) as s:
+        feed = s.get(feed_rows.Feed, claim.feed_id)
+        updates["polls"] = (feed.polls if feed else 0) + 1
+        feed_rows.finish_poll(s, claim, **updates)
+    log.warning("feed %s poll failed: %s", claim.feed_id, updates["last_error"])
+    return PollResult(claim.feed_id, "failed", reason=reason)

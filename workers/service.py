@@ -1,0 +1,93 @@
+"""Starting the service's processes: worker (+ embedded beat), beat alone, Flower.
+
+The embedded service takes an exclusive lock on its data directory: the filesystem broker and
+SQLite are single-host, and two embedded services on one directory would both run beat.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from workers.app import QUEUES
+from workers.settings import Settings
+
+
+@contextmanager
+def data_dir_lock(settings: Settings) -> Iterator[None]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / "run.lock"
+    handle: IO[str] = path.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RuntimeError(
+            f"another vistka service is already running on {settings.data_dir.resolve()}"
+        ) from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def worker_argv(
+    settings: Settings,
+    *,
+    queues: Sequence[str] = QUEUES,
+    concurrency: int | None = None,
+    pool: str = "prefork",
+    beat: bool = False,
+    hostname: str | None = None,
+    loglevel: str | None = None,
+) -> list[str]:
+    argv = [
+        "worker",
+        "--queues", ",".join(queues),
+        "--concurrency", str(concurrency or settings.concurrency),
+        "--pool", pool,
+        "--loglevel", loglevel or settings.log_level,
+        "--without-mingle", "--without-gossip",
+    ]
+    if hostname:
+        argv += ["--hostname", hostname]
+    if beat:
+        argv += ["--beat", "--schedule", str((settings.data_dir / "celerybeat-schedule").resolve())]
+    return argv
+
+
+def spawn_worker(argv: Sequence[str], log_path: Path | None = None) -> subprocess.Popen[bytes]:
+    """A worker in its own process group (so it can be stopped as a whole)."""
+    out = log_path.open("ab") if log_path else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.app", *argv],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=os.environ.copy(),
+    )
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
+    """Warm shutdown (SIGTERM), then SIGKILL of the whole group if it lingers."""
+    if proc.poll() is not None:
+        return proc.returncode
+    # The main process alone: it stops its pool itself. Signalling the whole group kills the pool
+    # children under it, and Celery's warm shutdown then waits on them.
+    try:
+        os.kill(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return proc.wait()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        return proc.wait()
