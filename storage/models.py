@@ -134,6 +134,7 @@ class Article(SQLModel, table=True):
     duplicate_rule: str | None = Field(default=None, sa_column=Column(String(16)))
     similarity: float | None = Field(default=None, sa_column=Column(Float))
     story_id: int | None = Field(default=None, sa_column=Column(Integer, index=True))
+    alternates: str | None = Field(default=None, sa_column=Column(Text))
     translation_of: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("article.id", ondelete="SET NULL"))
     )

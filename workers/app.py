@@ -13,7 +13,7 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import worker_process_init
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from storage.db import dispose_engines
 from workers.settings import Settings, get_settings
@@ -106,7 +106,7 @@ def configure(app: Celery, settings: Settings) -> None:
         worker_max_tasks_per_child=500,
         worker_max_memory_per_child=400_000,
         task_create_missing_queues=False,
-        task_queues=[Queue(q) for q in QUEUES],
+        task_queues=[Queue(q, Exchange(q, type="direct"), routing_key=q) for q in QUEUES],
         task_default_queue="control",
         task_routes=ROUTES,
         worker_disable_rate_limits=True,

@@ -136,6 +136,18 @@ def beat() -> None:
                       "--loglevel", settings.log_level])
 
 
+@app.command("demo")
+def demo(
+    data_dir: str | None = typer.Option(None, "--data-dir", help="default: <data dir>/demo"),
+) -> None:
+    """Ingest a sample news site served on 127.0.0.1 and show the result (no internet needed)."""
+    from pathlib import Path
+
+    from workers.demo.runner import run_demo
+
+    raise typer.Exit(run_demo(Path(data_dir) if data_dir else None))
+
+
 @app.command("report")
 def report(
     days: int = typer.Option(14, "--days", help="how many days ahead"),

@@ -64,7 +64,11 @@ def extract(settings: Settings, article_id: int) -> Stored:
     with session_scope(settings.database) as s:
         host_rows.record_page(s, host, key, prints)
         stats = host_rows.host_stats(s, host, prints)
-    text = strip_boilerplate(ex.text, stats).replace("\x00", "")
+    text = strip_boilerplate(ex.text, stats).replace("\x00", "").strip()
+    if not text:
+        with session_scope(settings.database) as s:
+            article_rows.fail(s, article_id, "extraction: no_text: only this host's boilerplate")
+        return Stored(article_id, "failed")
     return _store(settings, article_id, ex, text, page_url)
 
 

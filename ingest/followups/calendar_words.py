@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.followups.spans import Anchored, Shift, Soon, When
+
 _CYRILLIC_MONTHS: dict[int, tuple[str, ...]] = {
     1: ("січень", "січня", "січні", "січнем", "январь", "января", "январе", "январём"),
     2: ("лютий", "лютого", "лютому", "лютім", "февраль", "февраля", "феврале"),
@@ -117,9 +119,7 @@ MONTH_RE = (
     r"|(?i:" + _alternation(_abbreviations()) + r")\."
     r"|(?:" + _alternation(_english_month_words()) + r")\b\.?)"
 )
-WEEKDAY_RE = (
-    r"(?i:" + _alternation([w for forms in _WEEKDAYS.values() for w in forms]) + r")\b"
-)
+WEEKDAY_RE = r"(?i:" + _alternation([w for forms in _WEEKDAYS.values() for w in forms]) + r")\b"
 SEASON_RE = r"(?i:" + _alternation([w for forms in _SEASONS.values() for w in forms]) + r")\b"
 NUMBER_RE = r"(?i:\d{1,2}|" + _alternation(list(NUMBER_WORDS)) + r")"
 UNIT_RE = r"(?i:" + _alternation(list(UNIT_WORDS)) + r")\b"
@@ -158,3 +158,67 @@ def count_value(word: str | None) -> int:
 
 def unit_name(word: str) -> str:
     return UNIT_WORDS[word.casefold()]
+
+
+# Phrases whose meaning is fixed relative to the publication date or to a nearby event.
+RELATIVE_PHRASES: list[tuple[str, When]] = [
+    (r"післязавтра|послезавтра|the\s+day\s+after\s+tomorrow", Shift("day", 2)),
+    (r"позавчора|позавчера|the\s+day\s+before\s+yesterday", Shift("day", -2)),
+    (r"сьогодні|сегодня|today|tonight|this\s+(?:morning|afternoon|evening)", Shift("day", 0)),
+    (r"завтра|tomorrow", Shift("day", 1)),
+    (r"вчора|учора|вчера|yesterday", Shift("day", -1)),
+    (
+        r"наступного\s+тижня|на\s+наступному\s+тижні|(?:на\s+)?наступний\s+тиждень"
+        r"|на\s+(?:следующей|будущей)\s+неделе|на\s+следующую\s+неделю"
+        r"|next\s+week|the\s+following\s+week",
+        Shift("week", 1),
+    ),
+    (
+        r"цього\s+тижня|на\s+цьому\s+тижні|на\s+этой\s+неделе|(?:later\s+)?this\s+week",
+        Shift("week", 0),
+    ),
+    (
+        r"минулого\s+тижня|на\s+минулому\s+тижні|на\s+прошлой\s+неделе|last\s+week",
+        Shift("week", -1),
+    ),
+    (
+        r"на\s+вихідних|у\s+вихідні|в\s+вихідні|цими\s+вихідними|в\s+выходные|на\s+выходных"
+        r"|в\s+эти\s+выходные|this\s+weekend|(?:at|over|on)\s+the\s+weekend",
+        Shift("weekend", 0),
+    ),
+    (r"наступних\s+вихідних|в\s+следующие\s+выходные|next\s+weekend", Shift("weekend", 1)),
+    (
+        r"наступного\s+місяця|[ув]\s+наступному\s+місяці|в\s+следующем\s+месяце|next\s+month"
+        r"|the\s+following\s+month",
+        Shift("month", 1),
+    ),
+    (
+        r"цього\s+місяця|у\s+цьому\s+місяці|в\s+этом\s+месяце|(?:later\s+)?this\s+month",
+        Shift("month", 0),
+    ),
+    (
+        r"минулого\s+місяця|у\s+минулому\s+місяці|в\s+прошлом\s+месяце|last\s+month",
+        Shift("month", -1),
+    ),
+    (
+        r"наступного\s+року|[ув]\s+наступному\s+році|в\s+следующем\s+году|next\s+year",
+        Shift("year", 1),
+    ),
+    (r"цього\s+року|у\s+цьому\s+році|в\s+этом\s+году|(?:later\s+)?this\s+year", Shift("year", 0)),
+    (
+        r"торік|минулого\s+року|у\s+минулому\s+році|в\s+прошлом\s+году|last\s+year",
+        Shift("year", -1),
+    ),
+    (r"напередодні|накануне|the\s+day\s+before|the\s+previous\s+day|on\s+the\s+eve", Anchored(-1)),
+    (
+        r"наступного\s+дня|на\s+наступний\s+день|на\s+следующий\s+день|the\s+next\s+day"
+        r"|the\s+following\s+day|the\s+day\s+after",
+        Anchored(1),
+    ),
+    (r"того\s+ж\s+дня|цього\s+ж\s+дня|в\s+тот\s+же\s+день|the\s+same\s+day", Anchored(0)),
+    (
+        r"найближчими\s+днями|[ув]\s+найближчі\s+дні|в\s+ближайшие\s+(?:несколько\s+)?дни"
+        r"|in\s+the\s+(?:coming|next\s+few)\s+days|over\s+the\s+coming\s+days",
+        Soon(7),
+    ),
+]

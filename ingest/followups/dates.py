@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ingest.followups.calendar_words import (
     MONTH_RE,
     NUMBER_RE,
+    RELATIVE_PHRASES,
     SEASON_RE,
     UNIT_RE,
     WEEKDAY_RE,
@@ -34,7 +35,6 @@ from ingest.followups.spans import (
     PeriodEnd,
     Season,
     Shift,
-    Soon,
     Weekday,
     When,
     WholeYear,
@@ -73,6 +73,12 @@ def _year(name: str) -> str:
 _YEAR_WORD = r"(?i:році|року|году|года|р\.|г\.)(?!\w)"
 _TO = r"(?i:по|до|і|и|to|and|until|till|through)"
 _PARTS = {
+    "first-half": r"у\s+першій\s+половині|в\s+першій\s+половині|в\s+первой\s+половине"
+    r"|на\s+першу\s+половину|на\s+первую\s+половину"
+    r"|(?:in\s+)?the\s+first\s+half\s+of",
+    "second-half": r"у\s+другій\s+половині|в\s+другій\s+половині|во\s+второй\s+половине"
+    r"|на\s+другу\s+половину|на\s+вторую\s+половину"
+    r"|(?:in\s+)?the\s+second\s+half\s+of",
     "last": r"до\s+кінця|до\s+конца|к\s+концу|by\s+the\s+end\s+of|until\s+the\s+end\s+of",
     "early": r"на\s+початку|на\s+початок|з\s+початку|в\s+начале|в\s+начало|early"
     r"|(?:at\s+)?the\s+(?:start|beginning)\s+of",
@@ -81,52 +87,6 @@ _PARTS = {
     "late": r"наприкінці|в\s+кінці|у\s+кінці|на\s+кінець|кінець|в\s+конце|на\s+конец"
     r"|в\s+конец|late|(?:at\s+)?the\s+end\s+of",
 }
-_RELATIVE: list[tuple[str, When]] = [
-    (r"післязавтра|послезавтра|the\s+day\s+after\s+tomorrow", Shift("day", 2)),
-    (r"позавчора|позавчера|the\s+day\s+before\s+yesterday", Shift("day", -2)),
-    (r"сьогодні|сегодня|today|tonight|this\s+(?:morning|afternoon|evening)", Shift("day", 0)),
-    (r"завтра|tomorrow", Shift("day", 1)),
-    (r"вчора|учора|вчера|yesterday", Shift("day", -1)),
-    (
-        r"наступного\s+тижня|на\s+наступному\s+тижні|(?:на\s+)?наступний\s+тиждень"
-        r"|на\s+(?:следующей|будущей)\s+неделе|на\s+следующую\s+неделю"
-        r"|next\s+week|the\s+following\s+week",
-        Shift("week", 1),
-    ),
-    (
-        r"цього\s+тижня|на\s+цьому\s+тижні|на\s+этой\s+неделе|(?:later\s+)?this\s+week",
-        Shift("week", 0),
-    ),
-    (r"минулого\s+тижня|на\s+минулому\s+тижні|на\s+прошлой\s+неделе|last\s+week", Shift("week", -1)),
-    (
-        r"на\s+вихідних|у\s+вихідні|в\s+вихідні|цими\s+вихідними|в\s+выходные|на\s+выходных"
-        r"|this\s+weekend|(?:at|over|on)\s+the\s+weekend",
-        Shift("weekend", 0),
-    ),
-    (r"наступних\s+вихідних|в\s+следующие\s+выходные|next\s+weekend", Shift("weekend", 1)),
-    (
-        r"наступного\s+місяця|[ув]\s+наступному\s+місяці|в\s+следующем\s+месяце|next\s+month"
-        r"|the\s+following\s+month",
-        Shift("month", 1),
-    ),
-    (r"цього\s+місяця|у\s+цьому\s+місяці|в\s+этом\s+месяце|(?:later\s+)?this\s+month", Shift("month", 0)),
-    (r"минулого\s+місяця|у\s+минулому\s+місяці|в\s+прошлом\s+месяце|last\s+month", Shift("month", -1)),
-    (r"наступного\s+року|[ув]\s+наступному\s+році|в\s+следующем\s+году|next\s+year", Shift("year", 1)),
-    (r"цього\s+року|у\s+цьому\s+році|в\s+этом\s+году|(?:later\s+)?this\s+year", Shift("year", 0)),
-    (r"торік|минулого\s+року|у\s+минулому\s+році|в\s+прошлом\s+году|last\s+year", Shift("year", -1)),
-    (r"напередодні|накануне|the\s+day\s+before|the\s+previous\s+day|on\s+the\s+eve", Anchored(-1)),
-    (
-        r"наступного\s+дня|на\s+наступний\s+день|на\s+следующий\s+день|the\s+next\s+day"
-        r"|the\s+following\s+day|the\s+day\s+after",
-        Anchored(1),
-    ),
-    (r"того\s+ж\s+дня|цього\s+ж\s+дня|в\s+тот\s+же\s+день|the\s+same\s+day", Anchored(0)),
-    (
-        r"найближчими\s+днями|[ув]\s+найближчі\s+дні|в\s+ближайшие\s+(?:несколько\s+)?дни"
-        r"|in\s+the\s+(?:coming|next\s+few)\s+days|over\s+the\s+coming\s+days",
-        Soon(7),
-    ),
-]
 _PERIOD_WORDS = {
     "тижня": "week", "недели": "week", "week": "week",
     "місяця": "month", "месяца": "month", "month": "month",
@@ -158,9 +118,14 @@ def _single(g: Groups) -> When:
 
 
 def _month_part(g: Groups) -> When:
-    part = next(name for name in _PARTS if g.get(f"p_{name}"))
+    part = next(name for name in _PARTS if g.get(f"p_{name.replace('-', '_')}"))
     year = g.get("y")
     return MonthPart(month_number(g["m"] or ""), int(year) if year else None, part)  # type: ignore[arg-type]
+
+
+def _relative_month_part(g: Groups) -> When:
+    part = next(name for name in _PARTS if g.get(f"p_{name.replace('-', '_')}"))
+    return Shift("month", 1 if g.get("next") else 0, part)  # type: ignore[arg-type]
 
 
 def _whole_month(g: Groups) -> When:
@@ -199,23 +164,30 @@ def _period_end(g: Groups) -> When:
     return PeriodEnd(_PERIOD_WORDS[(g["unit"] or "").casefold()])  # type: ignore[arg-type]
 
 
-_MOD = r"(?P<mod>(?i:наступн|следующ|будущ|минул|прошл|ц|эт|найближч|ближайш)\w*|(?i:next|last|this|coming))"
+_MOD = (
+    r"(?P<mod>(?i:наступн|следующ|будущ|минул|прошл|ц|эт|найближч|ближайш)\w*"
+    r"|(?i:next|last|this|coming))"
+)
 _GRAMMAR: list[tuple[str, Callable[[Groups], When | None]]] = [
     (rf"\b(?i:з|із|с)\s+{_day('d0')}(?:\s+{_month('m0')})?\s+(?i:на)\s+{_day('d1')}\s+{_month('m1')}"
      rf"{_year('y')}", _single),
     (rf"\b(?i:з|із|зі|с|від|от|from|between)\s+{_day('d1')}(?:\s+{_month('m1')})?{_year('y1')}"
      rf"\s+{_TO}\s+{_day('d2')}\s+{_month('m2')}{_year('y')}", _range),
-    (rf"{_day('d1')}(?:\s+{_month('m1')})?{_year('y1')}\s*-\s*{_day('d2')}\s+{_month('m2')}{_year('y')}",
+    (rf"{_day('d1')}(?:\s+{_month('m1')})?{_year('y1')}(?:\s*-\s*|\s+(?i:і|й|та|и|and)\s+){_day('d2')}\s+{_month('m2')}{_year('y')}",
      _range),
     (rf"(?:\b(?i:from|between)\s+)?{_month('m1')}\s+{_day('d1')}(?:\s*-\s*|\s+{_TO}\s+)"
      rf"(?:{_month('m2')}\s+)?{_day('d2')}{_year('y')}", _range),
-    (rf"{_day('d1')}\s+{_month('m1')}{_year('y')}", _single),
+    (rf"{_day('d1')}\s+(?:of\s+)?{_month('m1')}{_year('y')}", _single),
     (rf"{_month('m1')}\s+{_day('d1')}{_year('y')}", _single),
     (r"(?<![\d.])(?P<d1>[0-3]?\d)\.(?P<m1>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?!\d)", _single),
     (r"(?<!\d)(?P<y>20\d\d)-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)(?!\d)", _single),
-    ("(?:" + "|".join(rf"(?P<p_{k}>\b(?i:{v}))" for k, v in _PARTS.items())
+    ("(?:" + "|".join(rf"(?P<p_{k.replace('-', '_')}>\b(?i:{v}))" for k, v in _PARTS.items())
      + rf")\s*{_month('m')}{_year('y')}", _month_part),
-    (rf"\b(?i:у|в|во|на|in|for|during|протягом|в\s+течение)\s+{_month('m')}{_year('y')}",
+    ("(?:" + "|".join(rf"(?P<p_{k.replace('-', '_')}>\b(?i:{v}))" for k, v in _PARTS.items())
+     + r")\s+(?:(?P<next>(?i:наступного|следующего|next))\s+|(?i:цього|поточного|этого|текущего"
+     r"|this|the)\s+)?(?i:місяця|месяца|month)\b", _relative_month_part),
+    (rf"\b(?i:у|в|во|на|in|for|during|протягом|в\s+течение)\s+{_month('m')}(?!\.?\s+[0-3]?\d\b)"
+     rf"{_year('y')}",
      _whole_month),
     (rf"{_month('m')}\s+(?P<y>20\d\d)(?!\d)", _whole_month),
     (rf"(?:\b(?P<mod>(?i:у|в|in|during|this|next|by|цієї|цього|наступної|наступного|этой|этим"
@@ -231,7 +203,7 @@ _GRAMMAR: list[tuple[str, Callable[[Groups], When | None]]] = [
     (rf"\b(?i:in|within)\s+(?P<n>{NUMBER_RE})\s+(?P<u>{UNIT_RE})", _later),
     (rf"(?:\b(?P<prep>(?i:у|в|во|на|до|к|on|by|until|till))\s+)?(?:\b{_MOD}\s+)?\b(?P<wd>{WEEKDAY_RE})",
      _weekday),
-    *[(rf"\b(?i:{pattern})\b", lambda g, w=when: w) for pattern, when in _RELATIVE],
+    *[(rf"\b(?i:{pattern})\b", lambda g, w=when: w) for pattern, when in RELATIVE_PHRASES],
 ]  # fmt: skip
 _COMPILED = [(re.compile(pattern), build) for pattern, build in _GRAMMAR]
 
@@ -255,7 +227,9 @@ def find_timexes(sentence: str) -> list[Timex]:
 
 def _valid(when: When) -> bool:
     if isinstance(when, DayRange):
-        return 1 <= when.first_day <= 31 and 1 <= when.last_day <= 31 and 1 <= when.first_month <= 12
+        return (
+            1 <= when.first_day <= 31 and 1 <= when.last_day <= 31 and 1 <= when.first_month <= 12
+        )
     return True
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ingest.followups.dates import Timex, find_timexes
-from ingest.followups.lexicon import CLAUSE_WORDS, EVENT_LEMMAS
+from ingest.followups.lexicon import CLAUSE_WORDS, EVENT_LEMMAS, words
 from ingest.followups.morph import Tense, word_facts
 from ingest.followups.places import PlaceMention, find_places
 from ingest.followups.sentences import split_sentences
@@ -38,8 +38,8 @@ from ingest.followups.types import FollowUp
 # One character for one, so offsets in the normalised text hold in the original.
 _SAME_LENGTH = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "´": "'", "–": "-", "—": "-",
                               "‒": "-", "−": "-", "\u00a0": " ", "\u202f": " "})  # fmt: skip
-_NEW_DATE_LEADS = frozenset("на до to until till for".split())
-_OLD_DATE_LEADS = frozenset("з із зі с from".split())
+_NEW_DATE_LEADS = words("на до to until till for")
+_OLD_DATE_LEADS = words("з із зі с from")
 _PHRASE_STOP = re.compile(r"[,;:.!?()\"«»]|\s-\s")
 
 
@@ -67,7 +67,9 @@ def find_followups(text: str, published: datetime, language: str | None = None) 
             verdict = _judge(timex, timexes, reading, today, anchor)
             if verdict is None:
                 continue
-            if isinstance(timex.when, DayRange | Weekday | Anchored) or timex.when == Shift("day", 1):
+            if isinstance(timex.when, DayRange | Weekday | Anchored) or timex.when == Shift(
+                "day", 1
+            ):
                 anchor = verdict.span.start
             if not _announced(timex, verdict, reading, today):
                 continue
@@ -91,7 +93,8 @@ def _language(language: str | None, text: str) -> Language:
         return "en"
     ukrainian = sum(text.count(ch) for ch in "іїєґІЇЄҐ")
     russian = sum(text.count(ch) for ch in "ыэъёЫЭЪЁ")
-    return "ru" if russian > ukrainian else "uk"
+    # A Cyrillic text without і, ї, є or ґ is almost never Ukrainian.
+    return "ru" if russian > ukrainian or (ukrainian == 0 and cyrillic >= 20) else "uk"
 
 
 def _judge(
@@ -102,7 +105,7 @@ def _judge(
     if change == "old":
         return None
     mode: Mode = "nearest"
-    if change == "postponed" or tense == "future" or timex.deadline and tense != "past":
+    if change == "postponed" or tense == "future" or (timex.deadline and tense != "past"):
         mode = "future"
     elif tense == "past" and change is None:
         mode = "past"
@@ -208,7 +211,7 @@ def _is_marker(reading: Reading, token: Token) -> bool:
 
 
 def _verb_phrase(reading: Reading, timex: Timex, language: Language) -> str:
-    markers = [reading.tokens[m.index] for m in reading.markers]
+    markers = [reading.tokens[m.end_index] for m in reading.markers]
     if not markers:
         return reading.text[:80]
     verb = min(markers, key=lambda t: min(abs(t.start - timex.end), abs(timex.start - t.end)))

@@ -18,38 +18,39 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from ingest.followups.lexicon import words
 from ingest.followups.morph import word_facts
 
 Language = Literal["uk", "ru", "en"]
 
-_EXTRA_NAMES = """
+_EXTRA_NAMES = words("""
 Евіан Эвиан Evian Евіан-ле-Бен Рамштайн Ramstein Давос Davos Бюргеншток Bürgenstock
 Крим Крым Crimea Донбас Донбасс Donbas Флорида Florida Аляска Alaska Каліфорнія Калифорния
 Росія Россия Russia США US USA Британія Великобританія Британия Великобритания Britain UK
 Молдова Молдавия Moldova Туреччина Турция Turkey Ватикан Vatican ОАЕ ОАЭ UAE Іран Iran
 Сирія Сирия Syria Чехія Чехия Словаччина Словакия Кемп-Девід Кэмп-Дэвид Мар-а-Лаго Mar-a-Lago
 Європа Европа Europe Закарпаття Закарпатье Буковина Галичина Прикарпаття
-""".split()
+""")
 _EXTRA_PHRASES = (
     "Білий дім", "Белый дом", "White House", "Camp David", "Південна Корея", "Южная Корея",
     "Північна Корея", "Северная Корея", "South Korea", "North Korea", "New York", "Abu Dhabi",
 )  # fmt: skip
-_NOT_PLACES = frozenset(
+_NOT_PLACES = words(
     """
     the a an may jan mar march june july august april sun mon rada рада дума мир слава ром
     союз офіс офис центр порт банк армія армия парламент уряд кабмін мінфін мзс
-    """.split()
+    """
 )
-_BEFORE_PLACE = frozenset(
+_BEFORE_PLACE = words(
     """
     у в во до на із з біля поблизу під під'їзді
     во под около
     in at to near into visit visits visiting visited
-    """.split()
+    """
 )
-_VISIT_LEMMAS = frozenset("відвідати відвідувати посетить посещать".split())
-_SKIPPABLE = frozenset("м місто місті міста город городе г city of the".split())
-_CAPITAL_WORDS = frozenset("столиці столиця столицю столице столица столицу capital".split())
+_VISIT_LEMMAS = words("відвідати відвідувати посетить посещать")
+_SKIPPABLE = words("м місто місті міста город городе г city of the")
+_CAPITAL_WORDS = words("столиці столиця столицю столице столица столицу capital")
 _TOKEN = re.compile(r"\w+(?:['-]\w+)*\.?")
 
 

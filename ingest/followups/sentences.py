@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ABBREVIATIONS = frozenset(
+from ingest.followups.lexicon import words
+
+_ABBREVIATIONS = words(
     """
     січ лют бер квіт трав черв лип серп вер жовт лист груд
     янв фев февр мар апр июн июл авг сент окт нояб дек
@@ -19,7 +21,7 @@ _ABBREVIATIONS = frozenset(
     р рр г гг м ст вул пл просп обл адм ім див мін тис млн млрд грн дол коп п пп
     ул им тыс руб т см напр etc
     mr mrs ms dr st gen col lt sen rep gov prof no vs inc ltd co jr sr u s
-    """.split()
+    """
 )
 _BOUNDARY = re.compile(r"([.!?…]+)([\"»”)]*)(\s+)(?=[\"«„“(]?[\w])")
 _WORD_AT_END = re.compile(r"(\w+)$")
@@ -59,7 +61,7 @@ def _pieces(line: str) -> list[tuple[int, int]]:
 
 
 def _ends_sentence(line: str, match: re.Match[str]) -> bool:
-    following = line[match.end() :].lstrip("\"«„“(")
+    following = line[match.end() :].lstrip('"«„“(')
     if match.group(1) != ".":
         return True
     word = _WORD_AT_END.search(line[: match.start()])

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 Mode = Literal["future", "past", "nearest"]
-Part = Literal["whole", "early", "mid", "late", "last"]
+Part = Literal["whole", "early", "mid", "late", "last", "first-half", "second-half"]
 Unit = Literal["day", "week", "weekend", "month", "year"]
 
 
@@ -56,10 +56,12 @@ class WholeYear:
 
 @dataclass(frozen=True)
 class Shift:
-    """The calendar unit ``amount`` units from the publication date: 1 day = tomorrow."""
+    """The calendar unit ``amount`` units from the publication date: 1 day = tomorrow.
+    ``part`` narrows a month ("наприкінці наступного місяця")."""
 
     unit: Unit
     amount: int
+    part: Part = "whole"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,16 @@ class Anchored:
 
 
 When = (
-    DayRange | MonthPart | Season | WholeYear | Shift | Later | Weekday | PeriodEnd | Soon | Anchored
+    DayRange
+    | MonthPart
+    | Season
+    | WholeYear
+    | Shift
+    | Later
+    | Weekday
+    | PeriodEnd
+    | Soon
+    | Anchored
 )
 
 
@@ -145,6 +156,8 @@ def _month_part(when: MonthPart, year: int) -> Span:
         "mid": (11, 20),
         "late": (21, end.day),
         "last": (end.day, end.day),
+        "first-half": (1, 15),
+        "second-half": (16, end.day),
     }
     first, last = bounds[when.part]
     return Span(date(year, when.month, first), date(year, when.month, last))
@@ -167,7 +180,7 @@ def _shift(when: Shift, today: date) -> Span:
         return Span(first, monday + timedelta(days=6))
     if when.unit == "month":
         first = _add_months(today.replace(day=1), when.amount)
-        return Span(first, _month_end(first.year, first.month))
+        return _month_part(MonthPart(first.month, first.year, when.part), first.year)
     year = today.year + when.amount
     return Span(date(year, 1, 1), date(year, 12, 31))
 
@@ -225,24 +238,19 @@ def candidates(when: When, today: date, anchor: date | None = None) -> list[Span
 
 def choose(spans: list[Span], today: date, mode: Mode) -> Span | None:
     """Pick the span a writer meant: the first not yet over for the future, the last already
-    begun for the past, otherwise the one nearest the publication date. A choice almost a year
-    away gives way to one within two months: a yearless date in a past-tense sentence about a
-    coming event ("мала відбутися 10 січня, але…") means the near one."""
+    begun for the past, otherwise the one nearest the publication date. The tense is trusted
+    even when it points almost a year away: "на саміті 18-19 грудня" read on 3 January and
+    said in the future is next December's summit."""
     if not spans:
         return None
     spans = sorted(set(spans), key=lambda s: s.start)
     ahead = [s for s in spans if s.end >= today]
     behind = [s for s in spans if s.start <= today]
-    nearest = min(spans, key=lambda s: (_distance(s, today), s.start < today))
     if mode == "future" and ahead:
-        picked = ahead[0]
-    elif mode == "past" and behind:
-        picked = behind[-1]
-    else:
-        picked = nearest
-    if _distance(picked, today) > 300 and _distance(nearest, today) <= 60:
-        return nearest
-    return picked
+        return ahead[0]
+    if mode == "past" and behind:
+        return behind[-1]
+    return min(spans, key=lambda s: (_distance(s, today), s.start < today))
 
 
 def _distance(span: Span, today: date) -> int:

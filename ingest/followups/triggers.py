@@ -33,6 +33,7 @@ from ingest.followups.lexicon import (
     RECAP_OPENERS,
     RECAP_VERBS,
     SCHEDULE_LEMMAS,
+    words,
 )
 from ingest.followups.morph import Tense, WordFacts, word_facts
 
@@ -40,7 +41,8 @@ Language = Literal["uk", "ru", "en"]
 Change = Literal["postponed", "cancelled"]
 
 _TOKEN = re.compile(r"\w+(?:['-]\w+)*")
-_COMMA = re.compile(r"[,;:—()\"«»]")
+_COMMA = re.compile(r"[,;:()\"«»]|\s-\s")
+_GROUP_WORDS = words("be been being not to have has")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class Marker:
     index: int  # token index
     left: Tense | None  # tense for dates before the word
     right: Tense | None  # tense for dates after it
+    last: int = -1  # last token of its verb group ("will be held"), when longer than one
+
+    @property
+    def end_index(self) -> int:
+        return max(self.index, self.last)
 
 
 @dataclass(frozen=True)
@@ -78,9 +85,9 @@ class Reading:
         """The tense of the marker closest to the characters ``start:end``."""
         best: tuple[int, int, Tense | None] | None = None
         for marker in self.markers:
-            token = self.tokens[marker.index]
-            if token.end <= start:
-                gap, tense, side = self._distance(token.end, start), marker.right, 1
+            token, last = self.tokens[marker.index], self.tokens[marker.end_index]
+            if last.end <= start:
+                gap, tense, side = self._distance(last.end, start), marker.right, 1
             elif token.start >= end:
                 gap, tense, side = self._distance(end, token.start), marker.left, 0
             else:
@@ -125,7 +132,7 @@ def _tokens(text: str, language: Language) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(text):
         word = match.group(0)
-        if language == "en" or not word.isalpha() and "'" not in word and "-" not in word:
+        if language == "en" or (not word.isalpha() and "'" not in word and "-" not in word):
             lemmas = frozenset({word.casefold()})
         else:
             lemmas = word_facts(word, language).lemmas | {word.casefold()}
@@ -140,9 +147,9 @@ def _skipped(tokens: list[Token]) -> set[int]:
         word = token.text.casefold()
         if word in DISCOURSE_WORDS:
             skip.add(i)
-        if word in RECAP_OPENERS and i + 1 < len(tokens):
-            if tokens[i + 1].text.casefold() in RECAP_VERBS:
-                skip.add(i + 1)
+        following = tokens[i + 1].text.casefold() if i + 1 < len(tokens) else ""
+        if word in RECAP_OPENERS and following in RECAP_VERBS:
+            skip.add(i + 1)
     return skip
 
 
@@ -185,7 +192,9 @@ def _slavic_marker(
 
 
 def _negated_happening(tokens: list[Token], i: int) -> bool:
-    return bool(tokens[i].lemmas & HAPPEN_LEMMAS) and i > 0 and tokens[i - 1].text.casefold() == "не"
+    return (
+        bool(tokens[i].lemmas & HAPPEN_LEMMAS) and i > 0 and tokens[i - 1].text.casefold() == "не"
+    )
 
 
 def _english_markers(tokens: list[Token]) -> tuple[list[Marker], list[Cue]]:
@@ -206,14 +215,28 @@ def _english_markers(tokens: list[Token]) -> tuple[list[Marker], list[Cue]]:
             cues.append(Cue(i, "cancelled"))
         tense = _english_tense(word, before, after, tokens[i].text)
         if word in ENGLISH_SCHEDULE and after == "to":
-            markers.append(Marker(i, "past", "future"))
+            markers.append(Marker(i, "past", "future", _verb_group_end(words, i)))
         elif tense is not None:
-            markers.append(Marker(i, tense, tense))
+            markers.append(Marker(i, tense, tense, _verb_group_end(words, i)))
     return markers, cues
 
 
+def _verb_group_end(words: list[str], i: int) -> int:
+    """ "will be held", "was not postponed", "is set to resume": the group ends at its last verb."""
+    last = i
+    for j in range(i + 1, min(i + 4, len(words))):
+        word = words[j]
+        if word in _GROUP_WORDS or (word.endswith(("ed", "en")) and len(word) > 3):
+            last = j
+        else:
+            break
+    return last
+
+
 def _english_tense(word: str, before: str, after: str, surface: str) -> Tense | None:
-    if word == "set" and after in ("to", "for"):
+    if word in ("set", "plans", "planning", "going") and after in ("to", "for"):
+        return "future"
+    if word == "due" and before in ENGLISH_BE:
         return "future"
     if word == "be" and before == "to":
         return "future"
@@ -223,6 +246,6 @@ def _english_tense(word: str, before: str, after: str, surface: str) -> Tense | 
         return "present"
     if before in ENGLISH_BE and before not in ("was", "were"):
         return None
-    if word in ENGLISH_PAST or word.endswith("ed") and len(word) > 4:
+    if word in ENGLISH_PAST or (word.endswith("ed") and len(word) > 4):
         return "past"
     return None

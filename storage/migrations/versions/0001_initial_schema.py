@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 22:04:22.707056
+Create Date: 2026-11-24 22:13:39.278427
 """
 
 from __future__ import annotations
@@ -114,6 +114,7 @@ def upgrade() -> None:
         sa.Column("duplicate_rule", sa.String(length=16), nullable=True),
         sa.Column("similarity", sa.Float(), nullable=True),
         sa.Column("story_id", sa.Integer(), nullable=True),
+        sa.Column("alternates", sa.Text(), nullable=True),
         sa.Column("translation_of", sa.Integer(), nullable=True),
         sa.Column("discovered_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("stored_at", storage.types.UTCDateTime(timezone=True), nullable=True),
