@@ -132,7 +132,7 @@ def _plain(value: Any, html: bool = True) -> str | None:
         parser.feed(value)
         parser.close()
         value = "".join(parser.parts)
-    text = " ".join(value.split())
+    text = " ".join(value.replace("\x00", "").split())  # PostgreSQL text refuses NUL
     return text or None
 
 
@@ -225,7 +225,7 @@ def _text(value: Any) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         return None
-    return " ".join(value.split()) or None
+    return " ".join(value.replace("\x00", "").split()) or None
 
 
 def _hint(ttl: Any, period: Any, frequency: Any) -> timedelta | None:

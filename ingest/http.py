@@ -144,6 +144,8 @@ class Fetcher:
                 return self._get(url, headers or {}, started)
             except httpx.HTTPError as exc:  # the transport maps its own; this is a backstop
                 raise FetchError(f"{type(exc).__name__}: {exc}", reason="protocol_error") from exc
+            except httpx.InvalidURL as exc:  # a Location httpx cannot parse (javascript:...)
+                raise BadURL(f"unusable redirect target: {exc}") from exc
 
     def _get(self, url: str, extra: Mapping[str, str], started: float) -> Fetched:
         policy = self.policy

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlmodel import Session, col
 
 from storage.models import Article, ArticleKey, FeedEntry
@@ -239,3 +239,37 @@ def url_duplicate_counts(session: Session) -> dict[int, int]:
         .group_by(FeedEntry.feed_id)
     ).all()
     return {int(r[0]): int(r[1]) for r in rows}
+
+
+def precedence(article: Article) -> tuple[datetime, int]:
+    """Which of two copies is the original: the earlier published, then the earlier discovered."""
+    when = article.published_at or article.feed_published_at or article.discovered_at
+    return when, int(article.id or 0)
+
+
+def adopt_story(
+    session: Session, new_root: int, old_root: int, rule: str, similarity: float
+) -> None:
+    """An earlier copy arrived after its story was started: it becomes the story's original."""
+    story = story_of(session, old_root)
+    session.execute(
+        update(Article)
+        .where(or_(col(Article.story_id) == story, col(Article.id) == old_root),
+               col(Article.id) != new_root)
+        .values(story_id=new_root, duplicate_of=new_root, updated_at=utcnow())
+    )
+    update_article(session, old_root, status="duplicate", duplicate_rule=rule,
+                   similarity=round(similarity, 4))
+    update_article(session, new_root, status="stored", story_id=new_root, duplicate_of=None,
+                   duplicate_rule=None, similarity=None)
+
+
+def serialise_dedup(session: Session) -> None:
+    """Take the dedup decision lock for this transaction (PostgreSQL; SQLite writers are serial).
+
+    Near-duplicate lookups read the band index and then write to it; two copies stored at the same
+    moment in READ COMMITTED could each miss the other. The decision takes milliseconds, so one
+    transaction-scoped advisory lock is cheap.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7316001)"))

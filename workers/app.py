@@ -27,7 +27,6 @@ ROUTES = {
     "vistka.extract_article": {"queue": "extract"},
     "vistka.report": {"queue": "reports"},
 }
-VISIBILITY_TIMEOUT = 3600
 MAX_COUNTDOWN = 300  # seconds; longer waits are written to the database (next_poll_at, leases)
 
 
@@ -44,14 +43,17 @@ def broker_options(settings: Settings) -> dict[str, Any]:
             "store_processed": False,
             "polling_interval": 0.2,
         }
+    vt = settings.visibility_timeout
     return {
-        "visibility_timeout": VISIBILITY_TIMEOUT,
+        "visibility_timeout": vt,
         "socket_timeout": 15,
         "socket_connect_timeout": 5,
         "socket_keepalive": True,
         "health_check_interval": 10,
-        "unacked_restore_interval": 10,
-        "unacked_restore_throttle": 3,
+        # Unacked messages are looked at about every interval * throttle seconds: ~30 s by default,
+        # sooner with a short visibility timeout so recovery keeps pace with it.
+        "unacked_restore_interval": max(1, min(10, vt // 5)),
+        "unacked_restore_throttle": 3 if vt >= 300 else 1,
     }
 
 
@@ -133,3 +135,10 @@ app = create_app()
 @worker_process_init.connect
 def _fresh_connections_after_fork(**_: Any) -> None:
     dispose_engines()
+
+
+# Logging (task context, secrets masked) and the per-worker metrics exporter.
+from workers import logs, metrics  # noqa: E402
+
+logs.connect_signals()
+metrics.connect_signals()

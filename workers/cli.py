@@ -13,6 +13,8 @@ from storage import migrate
 from workers.cli_articles import articles_app, stats
 from workers.cli_common import UserError, console, err_console, print_json, ready_settings
 from workers.cli_feeds import feeds_app
+from workers.cli_schema import schema
+from workers.cli_ops import explain, feeds_health, flower, heartbeat
 from workers.settings import get_settings
 
 app = typer.Typer(
@@ -28,6 +30,11 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(articles_app, name="articles")
 app.add_typer(config_app, name="config")
 app.command("stats")(stats)
+app.command("schema")(schema)
+feeds_app.command("health")(feeds_health)
+app.command("explain")(explain)
+app.command("flower")(flower)
+app.command("heartbeat")(heartbeat)
 
 
 @db_app.command("upgrade")
@@ -172,7 +179,11 @@ def report(
 def main() -> None:
     """Entry point: run the CLI, turning known failures into one clear line."""
     try:
-        app(standalone_mode=False)
+        from workers.logs import configure
+
+        configure(level="WARNING")  # commands print their results; logs are for problems
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except UserError as err:
         err_console.print(f"error: {err}", markup=False)
         sys.exit(1)

@@ -13,7 +13,7 @@ from storage import migrate
 from workers.settings import Settings, get_settings
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class UserError(Exception):

@@ -57,7 +57,7 @@ def extract(settings: Settings, article_id: int) -> Stored:
         ex = extract_article(decode_html(raw, content_type), page_url, hint)
     except ExtractionError as err:
         with session_scope(settings.database) as s:
-            article_rows.fail(s, article_id, f"extraction: {err.reason}: {err}"[:1000])
+            article_rows.fail(s, article_id, f"extraction: {err}"[:1000])
         return Stored(article_id, "failed")
 
     prints = fingerprints(ex.text)
@@ -79,6 +79,7 @@ def _store(settings: Settings, article_id: int, ex: Extracted, text: str, page_u
     bands = dedup.band_keys(sig)
     fields = _fields(ex, text, canonical, content_hash, sig.to_bytes(), settings)
     with session_scope(settings.database) as s:
+        article_rows.serialise_dedup(s)
         article_rows.update_article(s, article_id, **fields)
         art = s.get(Article, article_id, populate_existing=True)
         assert art is not None
@@ -117,7 +118,13 @@ def _nearest(
 
 
 def _mark_copy(s: Session, article_id: int, owner: int, rule: str, similarity: float) -> Stored:
+    """Record the copy; if this article is in fact the earlier one, it takes over the story."""
     root = article_rows.root_of(s, owner)
+    me, first = s.get(Article, article_id), s.get(Article, root)
+    if me is not None and first is not None and \
+            article_rows.precedence(me) < article_rows.precedence(first):
+        article_rows.adopt_story(s, article_id, root, rule, similarity)
+        return Stored(article_id, "stored")
     article_rows.update_article(
         s,
         article_id,

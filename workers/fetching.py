@@ -29,12 +29,14 @@ def fetch(settings: Settings, article_id: int) -> bool:
     try:
         fetched = fetcher_for(settings).get(url)
     except FetchError as err:
+        retry = err.kind == "temporary" and attempts < settings.max_attempts
         with session_scope(settings.database) as s:
-            if err.kind == "temporary" and attempts < settings.max_attempts:
+            if retry:
                 article_rows.release(s, article_id)
-                countdown = err.retry_after or min(60.0, 2.0**attempts)
-                raise TransientError(err.reason, countdown) from err
-            article_rows.fail(s, article_id, f"{err.reason}: {err}"[:1000])
+            else:
+                article_rows.fail(s, article_id, f"{err.reason}: {err}"[:1000])
+        if retry:  # raised after the commit: inside the scope it would roll the release back
+            raise TransientError(err.reason, err.retry_after or min(60.0, 2.0**attempts)) from err
         return False
     ctype = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
     with session_scope(settings.database) as s:

@@ -115,6 +115,12 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
         )
 
     entries = feed_entries(parsed)
+    problems = [parsed.problem] if parsed.problem else []
+    if not parsed.entries:
+        problems.append("no entries")
+    elif len(entries) < len(parsed.entries):
+        dropped = len(parsed.entries) - len(entries)
+        problems.append(f"{dropped} of {len(parsed.entries)} entries without an http(s) link")
     hint = server_hint(fetched.headers, parsed.ttl, now)
     times = [e.published_at for e in parsed.entries if e.published_at is not None]
     interval = adaptive_interval(base, times, now, bounds(settings), hint)
@@ -123,7 +129,7 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
         updates: dict[str, object] = dict(common)
         updates.update(
             body_hash=new_hash,
-            parse_problem=parsed.problem,
+            parse_problem="; ".join(problems) or None,
             next_poll_at=now + interval,
             current_interval_seconds=int(interval.total_seconds()),
         )

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     )
     dispatch_batch: int = 500
     lease_seconds: int = Field(default=600, ge=5)
+    visibility_timeout: int = Field(
+        default=3600,
+        ge=1,
+        description="Redis: an unacked message is redelivered after this long (> countdown + "
+        "time limit of every task)",
+    )
     sweep_after: int = Field(
         default=120, ge=1, description="pending rows idle this long are re-queued"
     )

@@ -7,13 +7,14 @@ Database outages are retried with backoff; anything left pending is found again 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery import Task
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from storage.feeds import Claim
-from workers import extracting, fetching, polling, sweeping
+from workers import extracting, fetching, metrics, polling, sweeping
 from workers.app import MAX_COUNTDOWN, app
 from workers.http_client import TransientError
 from workers.settings import get_settings
@@ -45,7 +46,9 @@ def dispatch(force: bool = False) -> int:
 
 @app.task(name="vistka.poll_feed", **RETRYING)
 def poll_feed(self: Task, feed_id: int, token: str) -> str:
+    started = time.monotonic()
     result = polling.poll(get_settings(), Claim(feed_id, token))
+    metrics.poll_done(result.outcome, result.reason, started)
     for article_id in result.new_article_ids:
         fetch_article.delay(article_id)
     return result.outcome
@@ -53,10 +56,13 @@ def poll_feed(self: Task, feed_id: int, token: str) -> str:
 
 @app.task(name="vistka.fetch_article", **RETRYING)
 def fetch_article(self: Task, article_id: int) -> bool:
+    started = time.monotonic()
     try:
         ready = fetching.fetch(get_settings(), article_id)
     except TransientError as err:
+        metrics.fetch_done(article_id, None, started)
         raise self.retry(countdown=min(err.countdown, MAX_COUNTDOWN), max_retries=None) from err
+    metrics.fetch_done(article_id, ready, started)
     if ready:
         extract_article.delay(article_id)
     return ready
@@ -64,7 +70,10 @@ def fetch_article(self: Task, article_id: int) -> bool:
 
 @app.task(name="vistka.extract_article", **RETRYING)
 def extract_article(self: Task, article_id: int) -> str:
-    return extracting.extract(get_settings(), article_id).status
+    started = time.monotonic()
+    result = extracting.extract(get_settings(), article_id)
+    metrics.extract_done(article_id, result.status, result.rule, started)
+    return result.status
 
 
 @app.task(name="vistka.sweep", max_retries=0)

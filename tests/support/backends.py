@@ -70,7 +70,9 @@ def backend(kind: str, tmp: Path) -> Iterator[Backend]:
         return
     with postgres_database() as db:
         env = base_env(data, VISTKA_DATABASE_URL=db, VISTKA_BROKER_URL=redis_url())
-        yield Backend(kind, env, data)
+        b = Backend(kind, env, data)
+        b.cli("db", "upgrade")
+        yield b
 
 
 @contextmanager

@@ -15,7 +15,8 @@ import pytest
 
 PG_ADMIN = os.environ.get("VISTKA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("VISTKA_TEST_REDIS", "redis://127.0.0.1:6379")
-REDIS_DB = int(os.environ.get("VISTKA_TEST_REDIS_DB", "11"))
+# One Redis database per test process (1-15), so concurrent runs never flush each other.
+REDIS_DB = int(os.environ.get("VISTKA_TEST_REDIS_DB", str(1 + os.getpid() % 15)))
 
 
 def unavailable(what: str, err: Exception) -> None:
