@@ -70,7 +70,7 @@ def record(
         if row is None:
             continue  # this article was processed before (a redelivery)
         terms = event_terms(fu.what, fu.sentence, language)
-        event = _matching_event(session, fu, terms)
+        event = _matching_event(session, fu, terms, language)
         if event is None:
             event = Event(starts_on=fu.starts_on, ends_on=fu.ends_on, location=fu.location,
                           what=fu.what[:500], terms=" ".join(sorted(terms)), language=language,
@@ -85,7 +85,13 @@ def record(
     return event_ids
 
 
-def _matching_event(session: Session, fu: FollowUp, terms: frozenset[str]) -> Event | None:
+def _matching_event(
+    session: Session, fu: FollowUp, terms: frozenset[str], language: str | None
+) -> Event | None:
+    """The stored event this announcement repeats: same span and place, and similar wording —
+    either of the whole sentences or of the short "what" phrases (sentences carry unrelated
+    words that can hide an agreement the phrases show plainly)."""
+    what_terms = event_terms(fu.what, "", language)
     window_start = fu.starts_on - MATCH_WINDOW
     window_end = fu.ends_on + MATCH_WINDOW
     candidates = session.scalars(
@@ -93,7 +99,10 @@ def _matching_event(session: Session, fu: FollowUp, terms: frozenset[str]) -> Ev
         .order_by(Event.id)
     ).all()
     for e in candidates:
-        if same_event(_as_followup(e), fu, frozenset(e.terms.split()), terms):
+        other = _as_followup(e)
+        if same_event(other, fu, frozenset(e.terms.split()), terms) or same_event(
+            other, fu, event_terms(e.what, "", e.language), what_terms
+        ):
             return e
     return None
 

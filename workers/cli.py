@@ -160,14 +160,21 @@ def report(
     days: int = typer.Option(14, "--days", help="how many days ahead"),
     fmt: str = typer.Option("table", "--format", "-f", help="table, md, json, html or ics"),
     output: str | None = typer.Option(None, "--output", "-o", help="write to a file"),
+    today: str | None = typer.Option(None, "--today", help="report as of this date (ISO)"),
 ) -> None:
     """Follow-up events: what is coming, what moved, what was covered."""
+    from datetime import date
+
     from ingest.report import FORMATS
     from workers.reporting import build
 
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    text = build(ready_settings(), fmt, days)  # type: ignore[arg-type]
+    try:
+        as_of = date.fromisoformat(today) if today else None
+    except ValueError:
+        raise UserError(f"--today wants a date like 2026-01-04, got {today!r}") from None
+    text = build(ready_settings(), fmt, days, today=as_of)  # type: ignore[arg-type]
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -130,9 +130,8 @@ def stats_data() -> dict[str, object]:
         per_feed[str(feed_id)]["url_duplicates"] = n
     for row in per_feed.values():
         row["failed_by_reason"] = dict(row["failed_by_reason"])  # type: ignore[call-overload]
-        row["reconciled"] = row["discovered"] == (
-            int(row["stored"]) + int(row["duplicate"]) + int(row["failed"])  # type: ignore[call-overload]
-            + int(row["pending"]))  # type: ignore[call-overload]
+        accounted = sum(int(row[k]) for k in ("stored", "duplicate", "failed"))  # type: ignore[call-overload]
+        row["reconciled"] = row["pending"] == 0 and row["discovered"] == accounted
     totals = {k: sum(int(r.get(k, 0)) for r in per_feed.values())  # type: ignore[call-overload]
               for k in ("discovered", "stored", "duplicate", "failed", "pending")}
     return {"totals": totals, "per_feed": dict(per_feed)}

@@ -54,9 +54,12 @@ def _source(art: Article, sentence: str) -> SourceView:
                       title=art.title, published_at=art.published_at, sentence=sentence)
 
 
-def build(settings: Settings, fmt: Format, days: int, past_days: int = 7) -> str:
-    """Refresh statuses, then render events from ``past_days`` ago to ``days`` ahead."""
-    today = today_in(settings)
+def build(
+    settings: Settings, fmt: Format, days: int, past_days: int = 7, today: date | None = None
+) -> str:
+    """Refresh statuses as of ``today``, then render events from ``past_days`` ago to ``days``
+    ahead. ``today`` defaults to the date in the report time zone; an analyst may ask "as of"."""
+    today = today or today_in(settings)
     with session_scope(settings.database) as s:
         followup_rows.refresh_statuses(s, today)
     with session_scope(settings.database) as s:
