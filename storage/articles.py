@@ -273,3 +273,35 @@ def serialise_dedup(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7316001)"))
+
+
+def translation_of(
+    session: Session, article_id: int, alternates: Sequence[tuple[str, str]],
+    language: str | None,
+) -> int | None:
+    """The stored original of another language version this page names (``hreflang``)."""
+    from ingest.urls import BadURL, url_key
+
+    for lang, url in alternates:
+        if language and lang.split("-")[0].lower() == language.lower():
+            continue
+        try:
+            key = url_key(url)
+        except BadURL:
+            continue
+        other = by_url_key(session, key)
+        if other is not None and other.id != article_id and other.status == "stored":
+            return root_of(session, int(other.id or 0))
+    return None
+
+
+def story_counts(session: Session) -> dict[str, int]:
+    """Stories (distinct story ids), their copies (duplicates) and linked translations."""
+    kept = col(Article.status).in_(("stored", "duplicate"))
+    stories = session.scalar(select(func.count(func.distinct(Article.story_id))).where(kept))
+    copies = session.scalar(select(func.count()).select_from(Article)
+                            .where(col(Article.status) == "duplicate"))
+    translations = session.scalar(select(func.count()).select_from(Article)
+                                  .where(col(Article.translation_of).is_not(None)))
+    return {"stories": int(stories or 0), "copies": int(copies or 0),
+            "translations": int(translations or 0)}

@@ -25,10 +25,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+dedup_app = typer.Typer(help="Duplicate detection and stories.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(articles_app, name="articles")
 app.add_typer(config_app, name="config")
+app.add_typer(dedup_app, name="dedup")
 app.command("stats")(stats)
 app.command("schema")(schema)
 feeds_app.command("health")(feeds_health)
@@ -58,6 +60,21 @@ def db_downgrade(revision: str = typer.Argument(..., help="e.g. -1 or a revision
 def db_current() -> None:
     settings = get_settings()
     console.print(str(migrate.current_revision(settings.database)))
+
+
+@dedup_app.command("rebuild")
+def dedup_rebuild(batch: int = typer.Option(200, "--batch", help="articles per transaction")) -> None:
+    """Recompute the duplicate index and the stories of all stored articles, in batches."""
+    from rich.progress import Progress
+
+    from workers.maintenance import rebuild_dedup
+
+    settings = ready_settings()
+    with Progress(console=console) as bar:
+        task = bar.add_task("rebuilding", total=None)
+        n = rebuild_dedup(settings, batch,
+                          progress=lambda d, t: bar.update(task, completed=d, total=t))
+    console.print(f"rebuilt duplicate index over {n} article(s)")
 
 
 @config_app.command("show")
@@ -204,7 +221,8 @@ def main() -> None:
         if isinstance(err, click.ClickException):
             err.show()
             sys.exit(err.exit_code)
-        err_console.print(f"error: {type(err).__name__}: {err}", markup=False)
+        first = (str(err).strip().splitlines() or [""])[0][:300]
+        err_console.print(f"error: {type(err).__name__}: {first}", markup=False)
         sys.exit(1)
 
 

@@ -31,6 +31,7 @@ def article_json(a: Article, with_text: bool = True) -> dict[str, object]:
         "duplicate_rule": a.duplicate_rule,
         "similarity": a.similarity,
         "story_id": a.story_id,
+        "translation_of": a.translation_of,
         "fail_reason": a.fail_reason,
         "author": a.author,
         "description": a.description,
@@ -111,6 +112,25 @@ def show(article_id: int, as_json: bool = typer.Option(False, "--json")) -> None
                           markup=False)
 
 
+@articles_app.command("reextract")
+def reextract(
+    host: list[str] = typer.Option([], "--host", help="only pages of this host (repeatable)"),
+    since: str | None = typer.Option(None, "--since", help="ISO date/time"),
+) -> None:
+    """Extract again from the kept raw pages (after the cleaner improved); idempotent."""
+    from rich.progress import Progress
+
+    from workers.maintenance import reextract_all
+
+    settings = ready_settings()
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("re-extracting", total=None)
+        outcome = reextract_all(settings, hosts=host, since=_parse_since(since),
+                                progress=lambda d, t: bar.update(task, completed=d, total=t))
+    console.print("re-extracted: " + (", ".join(f"{k}={v}" for k, v in outcome.items())
+                                      or "nothing (no kept raw pages matched)"))
+
+
 def stats_data() -> dict[str, object]:
     settings = ready_settings()
     with session_scope(settings.database) as s:
@@ -134,6 +154,8 @@ def stats_data() -> dict[str, object]:
         row["reconciled"] = row["pending"] == 0 and row["discovered"] == accounted
     totals = {k: sum(int(r.get(k, 0)) for r in per_feed.values())  # type: ignore[call-overload]
               for k in ("discovered", "stored", "duplicate", "failed", "pending")}
+    with session_scope(settings.database) as s:
+        totals.update(article_rows.story_counts(s))
     return {"totals": totals, "per_feed": dict(per_feed)}
 
 

@@ -41,20 +41,58 @@ class Stored:
     rule: str | None = None
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What extraction needs from the article row (read in a short transaction)."""
+
+    article_id: int
+    raw: bytes
+    page_url: str
+    hint: FeedHint
+    host: str
+    url_key: str
+    content_type: str | None
+
+
+def _inputs(art: Article) -> Inputs:
+    return Inputs(
+        article_id=int(art.id or 0),
+        raw=zlib.decompress(art.raw_html) if art.raw_html else b"",
+        page_url=art.final_url or art.url,
+        hint=FeedHint(title=art.feed_title, published_at=art.feed_published_at,
+                      summary=art.feed_summary),
+        host=art.host,
+        url_key=art.url_key,
+        content_type=art.content_type,
+    )
+
+
 def extract(settings: Settings, article_id: int) -> Stored:
+    """The pipeline step: claim a fetched article, extract and store it."""
     lease = timedelta(seconds=settings.lease_seconds)
     with session_scope(settings.database) as s:
         art = article_rows.claim(s, article_id, "fetched", lease)
         if art is None:
             return Stored(article_id, "skipped")
-        raw = zlib.decompress(art.raw_html) if art.raw_html else b""
-        page_url = art.final_url or art.url
-        hint = FeedHint(
-            title=art.feed_title, published_at=art.feed_published_at, summary=art.feed_summary
-        )
-        host, key, content_type = art.host, art.url_key, art.content_type
+        inputs = _inputs(art)
+    return _process(settings, inputs)
+
+
+def reextract(settings: Settings, article_id: int) -> Stored:
+    """Run extraction again from the kept raw page (after the cleaner improved)."""
+    with session_scope(settings.database) as s:
+        art = s.get(Article, article_id)
+        if art is None or art.status not in ("stored", "duplicate") or not art.raw_html:
+            return Stored(article_id, "skipped")
+        inputs = _inputs(art)
+    return _process(settings, inputs)
+
+
+def _process(settings: Settings, inputs: Inputs) -> Stored:
+    article_id = inputs.article_id
     try:
-        ex = extract_article(decode_html(raw, content_type), page_url, hint)
+        ex = extract_article(decode_html(inputs.raw, inputs.content_type), inputs.page_url,
+                             inputs.hint)
     except ExtractionError as err:
         with session_scope(settings.database) as s:
             article_rows.fail(s, article_id, f"extraction: {err}"[:1000])
@@ -62,44 +100,62 @@ def extract(settings: Settings, article_id: int) -> Stored:
 
     prints = fingerprints(ex.text)
     with session_scope(settings.database) as s:
-        host_rows.record_page(s, host, key, prints)
-        stats = host_rows.host_stats(s, host, prints)
+        host_rows.record_page(s, inputs.host, inputs.url_key, prints)
+        stats = host_rows.host_stats(s, inputs.host, prints)
     text = strip_boilerplate(ex.text, stats).replace("\x00", "").strip()
     if not text:
         with session_scope(settings.database) as s:
             article_rows.fail(s, article_id, "extraction: no_text: only this host's boilerplate")
         return Stored(article_id, "failed")
-    return _store(settings, article_id, ex, text, page_url)
+    return _store(settings, article_id, ex, text, inputs.page_url)
 
 
 def _store(settings: Settings, article_id: int, ex: Extracted, text: str, page_url: str) -> Stored:
     canonical = _canonical(ex.canonical_url, page_url)
     content_hash = dedup.content_hash(text)
     sig = dedup.signature(text)
-    bands = dedup.band_keys(sig)
     fields = _fields(ex, text, canonical, content_hash, sig.to_bytes(), settings)
     with session_scope(settings.database) as s:
         article_rows.serialise_dedup(s)
         article_rows.update_article(s, article_id, **fields)
-        art = s.get(Article, article_id, populate_existing=True)
-        assert art is not None
-        keys = [f"url:{url_key(canonical)}", f"url:{art.url_key}", f"text:{content_hash}"]
-        owner = article_rows.claim_keys(s, article_id, keys)
-        near = None if owner is not None else _nearest(s, article_id, sig, bands)
-        if owner is not None:
-            rule = "canonical" if owner[1].startswith("url:") else "text"
-            result = _mark_copy(s, article_id, owner[0], rule, 1.0)
-        elif near is not None:
-            result = _mark_copy(s, article_id, near[0], "near", near[1])
-        else:
-            result = Stored(article_id, "stored")
-            article_rows.update_article(s, article_id, story_id=article_id)
-        dedup_rows.add_bands(s, article_id, bands)
+        result = decide_duplicates(s, article_id, canonical, content_hash, sig)
         if result.status == "stored":
+            _link_translation(s, article_id, ex)
             _follow_ups(s, article_id, ex, text, fields)
         if settings.keep_raw_html == "hash":
             article_rows.update_article(s, article_id, raw_html=None)
     return result
+
+
+def decide_duplicates(
+    s: Session, article_id: int, canonical: str, content_hash: str, sig: dedup.Signature
+) -> Stored:
+    """Exact keys first (canonical URL, text hash: owned atomically), then the near-duplicate
+    index; the article joins the story of what it copies, or starts its own."""
+    art = s.get(Article, article_id, populate_existing=True)
+    assert art is not None
+    bands = dedup.band_keys(sig)
+    keys = [f"url:{url_key(canonical)}", f"url:{art.url_key}", f"text:{content_hash}"]
+    owner = article_rows.claim_keys(s, article_id, keys)
+    near = None if owner is not None else _nearest(s, article_id, sig, bands)
+    if owner is not None:
+        rule = "canonical" if owner[1].startswith("url:") else "text"
+        result = _mark_copy(s, article_id, owner[0], rule, 1.0)
+    elif near is not None:
+        result = _mark_copy(s, article_id, near[0], "near", near[1])
+    else:
+        result = Stored(article_id, "stored")
+        article_rows.update_article(s, article_id, story_id=article_id)
+    dedup_rows.add_bands(s, article_id, bands)
+    return result
+
+
+def _link_translation(s: Session, article_id: int, ex: Extracted) -> None:
+    """Language versions named by ``hreflang`` join one story, marked as translations."""
+    other = article_rows.translation_of(s, article_id, ex.alternates, ex.language)
+    if other is not None:
+        article_rows.update_article(s, article_id, translation_of=other,
+                                    story_id=article_rows.story_of(s, other))
 
 
 def _nearest(
@@ -120,6 +176,10 @@ def _nearest(
 def _mark_copy(s: Session, article_id: int, owner: int, rule: str, similarity: float) -> Stored:
     """Record the copy; if this article is in fact the earlier one, it takes over the story."""
     root = article_rows.root_of(s, owner)
+    if root == article_id:  # a copy of this very article (seen again by reextract or rebuild)
+        article_rows.update_article(s, article_id, status="stored", story_id=article_id,
+                                    duplicate_of=None, duplicate_rule=None, similarity=None)
+        return Stored(article_id, "stored")
     me, first = s.get(Article, article_id), s.get(Article, root)
     if me is not None and first is not None and \
             article_rows.precedence(me) < article_rows.precedence(first):
@@ -190,6 +250,7 @@ def _fields(
         "content_hash": content_hash,
         "signature": signature,
         "story_id": None,
+        "alternates": json.dumps([list(a) for a in ex.alternates]) if ex.alternates else None,
         "duplicate_of": None,
         "duplicate_rule": None,
         "similarity": None,
