@@ -254,14 +254,24 @@ def adopt_story(
     story = story_of(session, old_root)
     session.execute(
         update(Article)
-        .where(or_(col(Article.story_id) == story, col(Article.id) == old_root),
-               col(Article.id) != new_root)
+        .where(
+            or_(col(Article.story_id) == story, col(Article.id) == old_root),
+            col(Article.id) != new_root,
+        )
         .values(story_id=new_root, duplicate_of=new_root, updated_at=utcnow())
     )
-    update_article(session, old_root, status="duplicate", duplicate_rule=rule,
-                   similarity=round(similarity, 4))
-    update_article(session, new_root, status="stored", story_id=new_root, duplicate_of=None,
-                   duplicate_rule=None, similarity=None)
+    update_article(
+        session, old_root, status="duplicate", duplicate_rule=rule, similarity=round(similarity, 4)
+    )
+    update_article(
+        session,
+        new_root,
+        status="stored",
+        story_id=new_root,
+        duplicate_of=None,
+        duplicate_rule=None,
+        similarity=None,
+    )
 
 
 def serialise_dedup(session: Session) -> None:
@@ -276,7 +286,9 @@ def serialise_dedup(session: Session) -> None:
 
 
 def translation_of(
-    session: Session, article_id: int, alternates: Sequence[tuple[str, str]],
+    session: Session,
+    article_id: int,
+    alternates: Sequence[tuple[str, str]],
     language: str | None,
 ) -> int | None:
     """The stored original of another language version this page names (``hreflang``)."""
@@ -299,9 +311,14 @@ def story_counts(session: Session) -> dict[str, int]:
     """Stories (distinct story ids), their copies (duplicates) and linked translations."""
     kept = col(Article.status).in_(("stored", "duplicate"))
     stories = session.scalar(select(func.count(func.distinct(Article.story_id))).where(kept))
-    copies = session.scalar(select(func.count()).select_from(Article)
-                            .where(col(Article.status) == "duplicate"))
-    translations = session.scalar(select(func.count()).select_from(Article)
-                                  .where(col(Article.translation_of).is_not(None)))
-    return {"stories": int(stories or 0), "copies": int(copies or 0),
-            "translations": int(translations or 0)}
+    copies = session.scalar(
+        select(func.count()).select_from(Article).where(col(Article.status) == "duplicate")
+    )
+    translations = session.scalar(
+        select(func.count()).select_from(Article).where(col(Article.translation_of).is_not(None))
+    )
+    return {
+        "stories": int(stories or 0),
+        "copies": int(copies or 0),
+        "translations": int(translations or 0),
+    }

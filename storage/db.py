@@ -31,7 +31,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # BEGIN IMMEDIATE serialises writers up front instead of failing on lock upgrade mid-transaction.
+    # BEGIN IMMEDIATE serialises writers up front instead of failing on a lock upgrade later.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -32,15 +32,27 @@ MATCH_WINDOW = timedelta(days=62)  # how far apart an announcement and a move of
 
 def _state(e: Event) -> EventState:
     return EventState(
-        starts_on=e.starts_on, ends_on=e.ends_on, precise=e.precise, postponed=e.postponed,
-        previous_starts_on=e.previous_starts_on, previous_ends_on=e.previous_ends_on,
-        cancelled=e.cancelled, covered=e.covered_by is not None,
+        starts_on=e.starts_on,
+        ends_on=e.ends_on,
+        precise=e.precise,
+        postponed=e.postponed,
+        previous_starts_on=e.previous_starts_on,
+        previous_ends_on=e.previous_ends_on,
+        cancelled=e.cancelled,
+        covered=e.covered_by is not None,
     )
 
 
 def _as_followup(e: Event) -> FollowUp:
-    return FollowUp(starts_on=e.starts_on, ends_on=e.ends_on, location=e.location, what=e.what,
-                    sentence="", confidence=e.confidence, precise=e.precise)
+    return FollowUp(
+        starts_on=e.starts_on,
+        ends_on=e.ends_on,
+        location=e.location,
+        what=e.what,
+        sentence="",
+        confidence=e.confidence,
+        precise=e.precise,
+    )
 
 
 def _write_state(e: Event, state: EventState, today: date) -> None:
@@ -52,7 +64,10 @@ def _write_state(e: Event, state: EventState, today: date) -> None:
 
 
 def record(
-    session: Session, article_id: int, found: Sequence[FollowUp], language: str | None,
+    session: Session,
+    article_id: int,
+    found: Sequence[FollowUp],
+    language: str | None,
     today: date,
 ) -> list[int]:
     """Store what one article announces and attach each announcement to its event."""
@@ -60,10 +75,18 @@ def record(
     for fu in found:
         row = session.execute(
             insert_stmt(session, FollowUpRow)
-            .values(article_id=article_id, starts_on=fu.starts_on, ends_on=fu.ends_on,
-                    location=fu.location, what=fu.what[:500], sentence=fu.sentence[:2000],
-                    confidence=fu.confidence, change=fu.change, precise=fu.precise,
-                    created_at=utcnow())
+            .values(
+                article_id=article_id,
+                starts_on=fu.starts_on,
+                ends_on=fu.ends_on,
+                location=fu.location,
+                what=fu.what[:500],
+                sentence=fu.sentence[:2000],
+                confidence=fu.confidence,
+                change=fu.change,
+                precise=fu.precise,
+                created_at=utcnow(),
+            )
             .on_conflict_do_nothing(index_elements=["article_id", "starts_on", "ends_on"])
             .returning(FollowUpRow.__table__.c.id)  # type: ignore[attr-defined]
         ).first()
@@ -72,9 +95,15 @@ def record(
         terms = event_terms(fu.what, fu.sentence, language)
         event = _matching_event(session, fu, terms, language)
         if event is None:
-            event = Event(starts_on=fu.starts_on, ends_on=fu.ends_on, location=fu.location,
-                          what=fu.what[:500], terms=" ".join(sorted(terms)), language=language,
-                          confidence=fu.confidence)
+            event = Event(
+                starts_on=fu.starts_on,
+                ends_on=fu.ends_on,
+                location=fu.location,
+                what=fu.what[:500],
+                terms=" ".join(sorted(terms)),
+                language=language,
+                confidence=fu.confidence,
+            )
             _write_state(event, state_of(fu), today)
             session.add(event)
             session.flush()
@@ -95,7 +124,8 @@ def _matching_event(
     window_start = fu.starts_on - MATCH_WINDOW
     window_end = fu.ends_on + MATCH_WINDOW
     candidates = session.scalars(
-        select(Event).where(col(Event.starts_on) <= window_end, col(Event.ends_on) >= window_start)
+        select(Event)
+        .where(col(Event.starts_on) <= window_end, col(Event.ends_on) >= window_start)
         .order_by(Event.id)
     ).all()
     for e in candidates:
@@ -108,7 +138,11 @@ def _matching_event(
 
 
 def mark_coverage(
-    session: Session, article_id: int, text: str, published: date, language: str | None,
+    session: Session,
+    article_id: int,
+    text: str,
+    published: date,
+    language: str | None,
     today: date,
 ) -> list[int]:
     """Events this article reports as having happened (published on or after their start)."""
@@ -121,13 +155,23 @@ def mark_coverage(
             col(Event.cancelled).is_(False),
         )
     ).all()
-    announced_here = set(session.scalars(
-        select(FollowUpRow.event_id).where(col(FollowUpRow.article_id) == article_id)).all())
+    announced_here = set(
+        session.scalars(
+            select(FollowUpRow.event_id).where(col(FollowUpRow.article_id) == article_id)
+        ).all()
+    )
     for e in open_events:
         if e.id in announced_here:
             continue
-        if is_coverage(text, published, language, e.starts_on, e.ends_on, e.location,
-                       frozenset(e.terms.split())):
+        if is_coverage(
+            text,
+            published,
+            language,
+            e.starts_on,
+            e.ends_on,
+            e.location,
+            frozenset(e.terms.split()),
+        ):
             e.covered_by = article_id
             _write_state(e, _state(e), today)
             covered.append(int(e.id or 0))
@@ -147,7 +191,8 @@ def refresh_statuses(session: Session, today: date) -> int:
 
 def events_between(session: Session, start: date, end: date) -> Sequence[Event]:
     return session.scalars(
-        select(Event).where(col(Event.ends_on) >= start, col(Event.starts_on) <= end)
+        select(Event)
+        .where(col(Event.ends_on) >= start, col(Event.starts_on) <= end)
         .order_by(Event.starts_on, Event.id)
     ).all()
 
@@ -156,6 +201,7 @@ def sources_of(session: Session, event_ids: Sequence[int]) -> Sequence[FollowUpR
     if not event_ids:
         return []
     return session.scalars(
-        select(FollowUpRow).where(col(FollowUpRow.event_id).in_(list(event_ids)))
+        select(FollowUpRow)
+        .where(col(FollowUpRow.event_id).in_(list(event_ids)))
         .order_by(FollowUpRow.id)
     ).all()

@@ -11,7 +11,7 @@ from sqlalchemy.types import TypeDecorator
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC in, timezone-aware UTC out (SQLite would otherwise hand back naive values)."""
+    """Timezone-aware UTC in and out (SQLite would otherwise hand back naive values)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True

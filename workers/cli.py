@@ -13,8 +13,8 @@ from storage import migrate
 from workers.cli_articles import articles_app, stats
 from workers.cli_common import UserError, console, err_console, print_json, ready_settings
 from workers.cli_feeds import feeds_app
-from workers.cli_schema import schema
 from workers.cli_ops import explain, feeds_health, flower, heartbeat
+from workers.cli_schema import schema
 from workers.settings import get_settings
 
 app = typer.Typer(
@@ -63,7 +63,9 @@ def db_current() -> None:
 
 
 @dedup_app.command("rebuild")
-def dedup_rebuild(batch: int = typer.Option(200, "--batch", help="articles per transaction")) -> None:
+def dedup_rebuild(
+    batch: int = typer.Option(200, "--batch", help="articles per transaction"),
+) -> None:
     """Recompute the duplicate index and the stories of all stored articles, in batches."""
     from rich.progress import Progress
 
@@ -72,8 +74,9 @@ def dedup_rebuild(batch: int = typer.Option(200, "--batch", help="articles per t
     settings = ready_settings()
     with Progress(console=console) as bar:
         task = bar.add_task("rebuilding", total=None)
-        n = rebuild_dedup(settings, batch,
-                          progress=lambda d, t: bar.update(task, completed=d, total=t))
+        n = rebuild_dedup(
+            settings, batch, progress=lambda d, t: bar.update(task, completed=d, total=t)
+        )
     console.print(f"rebuilt duplicate index over {n} article(s)")
 
 
@@ -108,8 +111,10 @@ def run(
     from workers.app import app as celery_app
 
     with data_dir_lock(settings):
-        console.print(f"vistka: database {settings.shown()['database (effective)']}, "
-                      f"broker {settings.shown()['broker (effective)']}")
+        console.print(
+            f"vistka: database {settings.shown()['database (effective)']}, "
+            f"broker {settings.shown()['broker (effective)']}"
+        )
         celery_app.worker_main(worker_argv(settings, beat=True))
 
 
@@ -132,8 +137,12 @@ def _print_summary(summary: dict[str, object], as_json: bool) -> None:
 
 @app.command("worker", context_settings={"allow_extra_args": True})
 def worker(
-    queues: str = typer.Option(",".join(("control", "feeds", "fetch", "extract", "reports")),
-                               "--queues", "-Q", help="comma-separated queues to consume"),
+    queues: str = typer.Option(
+        ",".join(("control", "feeds", "fetch", "extract", "reports")),
+        "--queues",
+        "-Q",
+        help="comma-separated queues to consume",
+    ),
     concurrency: int | None = typer.Option(None, "--concurrency", "-c"),
     pool: str = typer.Option("prefork", "--pool", "-P", help="prefork, threads, solo"),
     hostname: str | None = typer.Option(None, "--hostname", "-n"),
@@ -144,8 +153,16 @@ def worker(
     from workers.service import worker_argv
 
     settings = get_settings()
-    celery_app.worker_main(worker_argv(settings, queues=queues.split(","), concurrency=concurrency,
-                                       pool=pool, beat=beat, hostname=hostname))
+    celery_app.worker_main(
+        worker_argv(
+            settings,
+            queues=queues.split(","),
+            concurrency=concurrency,
+            pool=pool,
+            beat=beat,
+            hostname=hostname,
+        )
+    )
 
 
 @app.command("beat")
@@ -155,9 +172,15 @@ def beat() -> None:
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    celery_app.start(["beat", "--schedule",
-                      str((settings.data_dir / "celerybeat-schedule").resolve()),
-                      "--loglevel", settings.log_level])
+    celery_app.start(
+        [
+            "beat",
+            "--schedule",
+            str((settings.data_dir / "celerybeat-schedule").resolve()),
+            "--loglevel",
+            settings.log_level,
+        ]
+    )
 
 
 @app.command("demo")
@@ -215,7 +238,7 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as ex:
         sys.exit(ex.exit_code)
-    except Exception as err:  # noqa: BLE001 — the CLI's promise is one line, not a traceback
+    except Exception as err:
         import click
 
         if isinstance(err, click.ClickException):

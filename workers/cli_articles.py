@@ -1,4 +1,4 @@
-"""``vistka articles …`` and ``vistka stats``: what was stored, its copies, and the reconciliation."""
+"""``vistka articles …`` and ``vistka stats``: what was stored, its copies, the reconciliation."""
 
 from __future__ import annotations
 
@@ -67,17 +67,23 @@ def list_(
     """List articles."""
     settings = ready_settings()
     with session_scope(settings.database) as s:
-        rows = article_rows.list_articles(s, since=_parse_since(since), feed_id=feed,
-                                          status=status, limit=limit)
+        rows = article_rows.list_articles(
+            s, since=_parse_since(since), feed_id=feed, status=status, limit=limit
+        )
         data = [article_json(a) for a in rows]
     if as_json:
         print_json(data)
         return
     table = Table("id", "status", "published", "lang", "title", "story")
     for a in data:
-        table.add_row(str(a["id"]), str(a["status"]), str(a["published_at"] or "")[:16],
-                      str(a["language"] or ""), str(a["title"] or a["url"])[:70],
-                      str(a["story_id"] or ""))
+        table.add_row(
+            str(a["id"]),
+            str(a["status"]),
+            str(a["published_at"] or "")[:16],
+            str(a["language"] or ""),
+            str(a["title"] or a["url"])[:70],
+            str(a["story_id"] or ""),
+        )
     console.print(table)
 
 
@@ -90,17 +96,31 @@ def show(article_id: int, as_json: bool = typer.Option(False, "--json")) -> None
         if art is None:
             fail(f"no such article: {article_id}")
         data = article_json(art)
-        copies = [article_json(c, with_text=False)
-                  for c in article_rows.copies_of(s, art.story_id or art.id or 0)
-                  if c.id != art.id]
+        copies = [
+            article_json(c, with_text=False)
+            for c in article_rows.copies_of(s, art.story_id or art.id or 0)
+            if c.id != art.id
+        ]
     data["copies"] = copies
     if as_json:
         print_json(data)
         return
     console.print(f"[bold]{data['title'] or '(no title)'}[/bold]")
-    for key in ("id", "url", "canonical_url", "published_at", "language", "author", "status",
-                "duplicate_of", "duplicate_rule", "similarity", "story_id", "fail_reason",
-                "extractor_version"):
+    for key in (
+        "id",
+        "url",
+        "canonical_url",
+        "published_at",
+        "language",
+        "author",
+        "status",
+        "duplicate_of",
+        "duplicate_rule",
+        "similarity",
+        "story_id",
+        "fail_reason",
+        "extractor_version",
+    ):
         if data.get(key) is not None:
             console.print(f"{key}: {data[key]}", markup=False)
     console.print()
@@ -108,8 +128,9 @@ def show(article_id: int, as_json: bool = typer.Option(False, "--json")) -> None
     if copies:
         console.print(f"\ncopies of this story ({len(copies)}):")
         for c in copies:
-            console.print(f"  {c['id']} {c['status']} {c['duplicate_rule'] or ''} {c['url']}",
-                          markup=False)
+            console.print(
+                f"  {c['id']} {c['status']} {c['duplicate_rule'] or ''} {c['url']}", markup=False
+            )
 
 
 @articles_app.command("reextract")
@@ -125,10 +146,19 @@ def reextract(
     settings = ready_settings()
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("re-extracting", total=None)
-        outcome = reextract_all(settings, hosts=host, since=_parse_since(since),
-                                progress=lambda d, t: bar.update(task, completed=d, total=t))
-    console.print("re-extracted: " + (", ".join(f"{k}={v}" for k, v in outcome.items())
-                                      or "nothing (no kept raw pages matched)"))
+        outcome = reextract_all(
+            settings,
+            hosts=host,
+            since=_parse_since(since),
+            progress=lambda d, t: bar.update(task, completed=d, total=t),
+        )
+    console.print(
+        "re-extracted: "
+        + (
+            ", ".join(f"{k}={v}" for k, v in outcome.items())
+            or "nothing (no kept raw pages matched)"
+        )
+    )
 
 
 def stats_data() -> dict[str, object]:
@@ -137,8 +167,15 @@ def stats_data() -> dict[str, object]:
         counts = article_rows.status_counts(s)
         url_dups = article_rows.url_duplicate_counts(s)
     per_feed: dict[str, dict[str, object]] = defaultdict(
-        lambda: {"discovered": 0, "stored": 0, "duplicate": 0, "failed": 0, "pending": 0,
-                 "failed_by_reason": defaultdict(int)})
+        lambda: {
+            "discovered": 0,
+            "stored": 0,
+            "duplicate": 0,
+            "failed": 0,
+            "pending": 0,
+            "failed_by_reason": defaultdict(int),
+        }
+    )
     for feed_id, status, reason, n in counts:
         row = per_feed[str(feed_id)]
         row["discovered"] = int(row["discovered"]) + n  # type: ignore[call-overload]
@@ -152,8 +189,10 @@ def stats_data() -> dict[str, object]:
         row["failed_by_reason"] = dict(row["failed_by_reason"])  # type: ignore[call-overload]
         accounted = sum(int(row[k]) for k in ("stored", "duplicate", "failed"))  # type: ignore[call-overload]
         row["reconciled"] = row["pending"] == 0 and row["discovered"] == accounted
-    totals = {k: sum(int(r.get(k, 0)) for r in per_feed.values())  # type: ignore[call-overload]
-              for k in ("discovered", "stored", "duplicate", "failed", "pending")}
+    totals = {
+        k: sum(int(r.get(k, 0)) for r in per_feed.values())  # type: ignore[call-overload]
+        for k in ("discovered", "stored", "duplicate", "failed", "pending")
+    }
     with session_scope(settings.database) as s:
         totals.update(article_rows.story_counts(s))
     return {"totals": totals, "per_feed": dict(per_feed)}
@@ -165,12 +204,22 @@ def stats(as_json: bool = typer.Option(False, "--json", help="machine-readable o
     if as_json:
         print_json(data)
         return
-    table = Table("feed", "discovered", "stored", "duplicate", "failed", "pending",
-                  "url dups", "failed by reason")
+    table = Table(
+        "feed",
+        "discovered",
+        "stored",
+        "duplicate",
+        "failed",
+        "pending",
+        "url dups",
+        "failed by reason",
+    )
     for feed_id, row in sorted(data["per_feed"].items()):  # type: ignore[attr-defined]
-        table.add_row(feed_id, *(str(row[k]) for k in ("discovered", "stored", "duplicate",
-                                                       "failed", "pending")),
-                      str(row.get("url_duplicates", 0)),
-                      ", ".join(f"{k}={v}" for k, v in row["failed_by_reason"].items()))
+        table.add_row(
+            feed_id,
+            *(str(row[k]) for k in ("discovered", "stored", "duplicate", "failed", "pending")),
+            str(row.get("url_duplicates", 0)),
+            ", ".join(f"{k}={v}" for k, v in row["failed_by_reason"].items()),
+        )
     console.print(table)
     console.print("totals: " + ", ".join(f"{k}={v}" for k, v in data["totals"].items()))  # type: ignore[attr-defined]

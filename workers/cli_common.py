@@ -34,8 +34,10 @@ def ready_settings() -> Settings:
         if settings.embedded or url.startswith("sqlite"):
             migrate.upgrade(url)
         else:
-            fail(f"the database schema is at {current or 'nothing'}, not {head}: "
-                 "run `vistka db upgrade` first")
+            fail(
+                f"the database schema is at {current or 'nothing'}, not {head}: "
+                "run `vistka db upgrade` first"
+            )
     return settings
 
 

@@ -14,8 +14,9 @@ from storage.db import session_scope
 from storage.models import Feed
 from workers.cli_common import console, fail, iso, print_json, ready_settings
 
-feeds_app = typer.Typer(help="Add, list, import and export the feeds vistka polls.",
-                        no_args_is_help=True)
+feeds_app = typer.Typer(
+    help="Add, list, import and export the feeds vistka polls.", no_args_is_help=True
+)
 
 
 def feed_json(feed: Feed) -> dict[str, object]:
@@ -69,10 +70,16 @@ def list_(as_json: bool = typer.Option(False, "--json", help="machine-readable o
         return
     table = Table("id", "url", "title", "on", "every", "last poll", "entries", "last error")
     for f in feeds:
-        table.add_row(str(f.id), f.url, f.title or "", "yes" if f.enabled else "no",
-                      f"{f.current_interval_seconds}s",
-                      f.last_polled_at.strftime("%Y-%m-%d %H:%M") if f.last_polled_at else "never",
-                      str(f.entries_seen), (f.last_error or "")[:60])
+        table.add_row(
+            str(f.id),
+            f.url,
+            f.title or "",
+            "yes" if f.enabled else "no",
+            f"{f.current_interval_seconds}s",
+            f.last_polled_at.strftime("%Y-%m-%d %H:%M") if f.last_polled_at else "never",
+            str(f.entries_seen),
+            (f.last_error or "")[:60],
+        )
     console.print(table)
 
 
@@ -104,9 +111,13 @@ def import_(path: Path = typer.Argument(..., help="an OPML file")) -> None:
             if not is_http_url(entry.url):
                 console.print(f"skipped (not http): {entry.url}")
                 continue
-            _, created = feed_rows.add_feed(s, entry.url, title=entry.title,
-                                            language=entry.language,
-                                            interval=settings.default_interval)
+            _, created = feed_rows.add_feed(
+                s,
+                entry.url,
+                title=entry.title,
+                language=entry.language,
+                interval=settings.default_interval,
+            )
             added += created
     console.print(f"imported {added} new feed(s) of {len(entries)} in {path}")
 
@@ -116,6 +127,7 @@ def export() -> None:
     """Print all feeds as OPML."""
     settings = ready_settings()
     with session_scope(settings.database) as s:
-        feeds = [OpmlFeed(url=f.url, title=f.title, language=f.language)
-                 for f in feed_rows.list_feeds(s)]
+        feeds = [
+            OpmlFeed(url=f.url, title=f.title, language=f.language) for f in feed_rows.list_feeds(s)
+        ]
     typer.echo(render_opml(feeds))

@@ -13,13 +13,13 @@ import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ingest.encoding import decode_html
 from sqlmodel import Session
 
 from ingest import dedup
 from ingest.boilerplate import fingerprints, strip_boilerplate
-from ingest.followups import find_followups
+from ingest.encoding import decode_html
 from ingest.extract import Extracted, ExtractionError, FeedHint, extract_article
+from ingest.followups import find_followups
 from ingest.urls import BadURL, canonical_url, url_key
 from storage import articles as article_rows
 from storage import boilerplate as host_rows
@@ -59,8 +59,9 @@ def _inputs(art: Article) -> Inputs:
         article_id=int(art.id or 0),
         raw=zlib.decompress(art.raw_html) if art.raw_html else b"",
         page_url=art.final_url or art.url,
-        hint=FeedHint(title=art.feed_title, published_at=art.feed_published_at,
-                      summary=art.feed_summary),
+        hint=FeedHint(
+            title=art.feed_title, published_at=art.feed_published_at, summary=art.feed_summary
+        ),
         host=art.host,
         url_key=art.url_key,
         content_type=art.content_type,
@@ -91,8 +92,9 @@ def reextract(settings: Settings, article_id: int) -> Stored:
 def _process(settings: Settings, inputs: Inputs) -> Stored:
     article_id = inputs.article_id
     try:
-        ex = extract_article(decode_html(inputs.raw, inputs.content_type), inputs.page_url,
-                             inputs.hint)
+        ex = extract_article(
+            decode_html(inputs.raw, inputs.content_type), inputs.page_url, inputs.hint
+        )
     except ExtractionError as err:
         with session_scope(settings.database) as s:
             article_rows.fail(s, article_id, f"extraction: {err}"[:1000])
@@ -154,8 +156,9 @@ def _link_translation(s: Session, article_id: int, ex: Extracted) -> None:
     """Language versions named by ``hreflang`` join one story, marked as translations."""
     other = article_rows.translation_of(s, article_id, ex.alternates, ex.language)
     if other is not None:
-        article_rows.update_article(s, article_id, translation_of=other,
-                                    story_id=article_rows.story_of(s, other))
+        article_rows.update_article(
+            s, article_id, translation_of=other, story_id=article_rows.story_of(s, other)
+        )
 
 
 def _nearest(
@@ -177,12 +180,22 @@ def _mark_copy(s: Session, article_id: int, owner: int, rule: str, similarity: f
     """Record the copy; if this article is in fact the earlier one, it takes over the story."""
     root = article_rows.root_of(s, owner)
     if root == article_id:  # a copy of this very article (seen again by reextract or rebuild)
-        article_rows.update_article(s, article_id, status="stored", story_id=article_id,
-                                    duplicate_of=None, duplicate_rule=None, similarity=None)
+        article_rows.update_article(
+            s,
+            article_id,
+            status="stored",
+            story_id=article_id,
+            duplicate_of=None,
+            duplicate_rule=None,
+            similarity=None,
+        )
         return Stored(article_id, "stored")
     me, first = s.get(Article, article_id), s.get(Article, root)
-    if me is not None and first is not None and \
-            article_rows.precedence(me) < article_rows.precedence(first):
+    if (
+        me is not None
+        and first is not None
+        and article_rows.precedence(me) < article_rows.precedence(first)
+    ):
         article_rows.adopt_story(s, article_id, root, rule, similarity)
         return Stored(article_id, "stored")
     article_rows.update_article(
@@ -197,8 +210,9 @@ def _mark_copy(s: Session, article_id: int, owner: int, rule: str, similarity: f
     return Stored(article_id, "duplicate", root, rule)
 
 
-def _follow_ups(s: Session, article_id: int, ex: Extracted, text: str,
-                fields: dict[str, object]) -> None:
+def _follow_ups(
+    s: Session, article_id: int, ex: Extracted, text: str, fields: dict[str, object]
+) -> None:
     """Announcements this article makes, and events it reports as having happened.
 
     A finder failure must not lose the article: it is logged and the article stays stored.
@@ -209,7 +223,7 @@ def _follow_ups(s: Session, article_id: int, ex: Extracted, text: str,
         found = find_followups(text, published, ex.language)
         followup_rows.record(s, article_id, found, ex.language, today)
         followup_rows.mark_coverage(s, article_id, text, published.date(), ex.language, today)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("article %s: follow-up finding failed", article_id)
 
 

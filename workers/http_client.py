@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 
-from ingest.schedule import ScheduleBounds
-
 from ingest.http import Fetcher, FetchPolicy
+from ingest.schedule import ScheduleBounds
 from workers.settings import Settings
 
 

@@ -37,32 +37,51 @@ def rebuild_dedup(settings: Settings, batch: int = 200, progress: Progress | Non
         s.execute(
             update(Article)
             .where(col(Article.status).in_(("stored", "duplicate")))
-            .values(status="stored", duplicate_of=None, duplicate_rule=None, similarity=None,
-                    story_id=None, translation_of=None)
+            .values(
+                status="stored",
+                duplicate_of=None,
+                duplicate_rule=None,
+                similarity=None,
+                story_id=None,
+                translation_of=None,
+            )
         )
-    ids = _ids(settings, select(Article.id)
-               .where(col(Article.status) == "stored", col(Article.text).is_not(None))
-               .order_by(col(Article.published_at).asc().nulls_last(), Article.id))
+    ids = _ids(
+        settings,
+        select(Article.id)
+        .where(col(Article.status) == "stored", col(Article.text).is_not(None))
+        .order_by(col(Article.published_at).asc().nulls_last(), Article.id),
+    )
     for start in range(0, len(ids), batch):
         with session_scope(settings.database) as s:
             article_rows.serialise_dedup(s)
-            for article_id in ids[start:start + batch]:
+            for article_id in ids[start : start + batch]:
                 art = s.get(Article, article_id)
                 if art is None or not art.text:
                     continue
                 sig = dedup.signature(art.text)
                 content_hash = dedup.content_hash(art.text)
-                article_rows.update_article(s, article_id, content_hash=content_hash,
-                                            signature=sig.to_bytes())
-                result = decide_duplicates(s, article_id, art.canonical_url or art.url,
-                                           content_hash, sig)
+                article_rows.update_article(
+                    s, article_id, content_hash=content_hash, signature=sig.to_bytes()
+                )
+                result = decide_duplicates(
+                    s, article_id, art.canonical_url or art.url, content_hash, sig
+                )
                 if result.status == "stored" and art.alternates:
                     pairs = [tuple(p) for p in json.loads(art.alternates)]
-                    other = article_rows.translation_of(s, article_id, pairs,  # type: ignore[arg-type]
-                                                        art.language)
+                    other = article_rows.translation_of(
+                        s,
+                        article_id,
+                        pairs,  # type: ignore[arg-type]
+                        art.language,
+                    )
                     if other is not None:
-                        article_rows.update_article(s, article_id, translation_of=other,
-                                                    story_id=article_rows.story_of(s, other))
+                        article_rows.update_article(
+                            s,
+                            article_id,
+                            translation_of=other,
+                            story_id=article_rows.story_of(s, other),
+                        )
         if progress:
             progress(min(start + batch, len(ids)), len(ids))
     return len(ids)
@@ -76,13 +95,15 @@ def reextract_all(
     progress: Progress | None = None,
 ) -> dict[str, int]:
     """Extract again from kept raw pages (by host and/or discovery time); counts by outcome."""
-    query = select(Article.id).where(col(Article.status).in_(("stored", "duplicate")),
-                                     col(Article.raw_html).is_not(None))
+    query = select(Article.id).where(
+        col(Article.status).in_(("stored", "duplicate")), col(Article.raw_html).is_not(None)
+    )
     if hosts:
         query = query.where(col(Article.host).in_(list(hosts)))
     if since is not None:
-        query = query.where(or_(col(Article.published_at) >= since,
-                                col(Article.discovered_at) >= since))
+        query = query.where(
+            or_(col(Article.published_at) >= since, col(Article.discovered_at) >= since)
+        )
     ids = _ids(settings, query.order_by(Article.id))
     outcome: dict[str, int] = {}
     for done, article_id in enumerate(ids, 1):

@@ -50,14 +50,19 @@ class Summary:
 def _progress_counts(settings: Settings, since: datetime, tokens: set[str]) -> tuple[int, int, int]:
     """(feeds still being polled, articles discovered since start, articles still pending)."""
     with session_scope(settings.database) as s:
-        polling_now = s.scalar(
-            select(func.count()).select_from(Feed).where(col(Feed.lease_token).in_(tokens))
-        ) if tokens else 0
+        polling_now = (
+            s.scalar(
+                select(func.count()).select_from(Feed).where(col(Feed.lease_token).in_(tokens))
+            )
+            if tokens
+            else 0
+        )
         discovered = s.scalar(
             select(func.count()).select_from(Article).where(col(Article.discovered_at) >= since)
         )
         pending = s.scalar(
-            select(func.count()).select_from(Article)
+            select(func.count())
+            .select_from(Article)
             .where(col(Article.status).in_(("discovered", "fetched")))
         )
     return int(polling_now or 0), int(discovered or 0), int(pending or 0)
@@ -76,20 +81,35 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
         for article_id, status in sweeping.stale_articles(settings, idle=0):
             (fetch_article if status == "discovered" else extract_article).delay(article_id)
         tokens = {c.token for c in claims}
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), disable=not show_progress, transient=False) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            disable=not show_progress,
+            transient=False,
+        ) as bar:
             task = bar.add_task("polling feeds", total=max(1, len(claims)))
             while time.monotonic() - t0 < timeout:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"the worker exited early (code {proc.returncode}); "
-                                       f"see {log_path}")
+                    raise RuntimeError(
+                        f"the worker exited early (code {proc.returncode}); see {log_path}"
+                    )
                 feeds_left, discovered, pending = _progress_counts(settings, started, tokens)
                 if feeds_left:
-                    bar.update(task, description="polling feeds", total=max(1, len(claims)),
-                               completed=len(claims) - feeds_left)
+                    bar.update(
+                        task,
+                        description="polling feeds",
+                        total=max(1, len(claims)),
+                        completed=len(claims) - feeds_left,
+                    )
                 else:
-                    bar.update(task, description="articles", total=max(1, discovered),
-                               completed=max(0, discovered - pending))
+                    bar.update(
+                        task,
+                        description="articles",
+                        total=max(1, discovered),
+                        completed=max(0, discovered - pending),
+                    )
                     if pending == 0:
                         break
                 time.sleep(0.25)
@@ -107,11 +127,13 @@ def summarise(settings: Settings, since: datetime, feed_ids: set[int]) -> Summar
             if feed.last_error and feed.last_error_at and feed.last_error_at >= since:
                 out.feeds_failed[feed.url] = feed.last_error
         rows = s.execute(
-            select(Article.status, Article.duplicate_rule, Article.fail_reason)
-            .where(col(Article.discovered_at) >= since)
+            select(Article.status, Article.duplicate_rule, Article.fail_reason).where(
+                col(Article.discovered_at) >= since
+            )
         ).all()
         url_dups = s.scalar(
-            select(func.count()).select_from(FeedEntry)
+            select(func.count())
+            .select_from(FeedEntry)
             .where(col(FeedEntry.rule) == "url", col(FeedEntry.seen_at) >= since)
         )
     for status, rule, reason in rows:

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ingest.feeds import NotAFeed, ParsedFeed, parse_feed
-from ingest.schedule import FAILURE_WEIGHTS, adaptive_interval, failure_backoff, server_hint
-
 from ingest.http import FetchError
+from ingest.schedule import FAILURE_WEIGHTS, adaptive_interval, failure_backoff, server_hint
 from ingest.urls import BadURL, canonical_url, host_of, is_http_url, url_key
 from storage import articles as article_rows
 from storage import feeds as feed_rows

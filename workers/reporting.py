@@ -17,8 +17,12 @@ from storage.models import Article
 from storage.types import utcnow
 from workers.settings import Settings
 
-FILES: dict[Format, str] = {"html": "followups.html", "ics": "followups.ics",
-                            "json": "followups.json", "md": "followups.md"}
+FILES: dict[Format, str] = {
+    "html": "followups.html",
+    "ics": "followups.ics",
+    "json": "followups.json",
+    "md": "followups.md",
+}
 
 
 def today_in(settings: Settings) -> date:
@@ -29,8 +33,10 @@ def event_views(session: Session, start: date, end: date) -> list[EventView]:
     events = followup_rows.events_between(session, start, end)
     sources = followup_rows.sources_of(session, [int(e.id or 0) for e in events])
     article_ids = {s.article_id for s in sources} | {e.covered_by for e in events if e.covered_by}
-    articles = {a.id: a for a in session.scalars(
-        select(Article).where(col(Article.id).in_(list(article_ids))))}
+    articles = {
+        a.id: a
+        for a in session.scalars(select(Article).where(col(Article.id).in_(list(article_ids))))
+    }
     by_event: dict[int, list[SourceView]] = defaultdict(list)
     for row in sources:
         art = articles.get(row.article_id)
@@ -39,19 +45,31 @@ def event_views(session: Session, start: date, end: date) -> list[EventView]:
     views = []
     for e in events:
         cover = articles.get(e.covered_by) if e.covered_by else None
-        views.append(EventView(
-            id=int(e.id or 0), starts_on=e.starts_on, ends_on=e.ends_on, location=e.location,
-            what=e.what, status=e.status, confidence=e.confidence,
-            sources=tuple(by_event.get(int(e.id or 0), ())),
-            covered_by=_source(cover, "") if cover is not None else None,
-            previous_starts_on=e.previous_starts_on,
-        ))
+        views.append(
+            EventView(
+                id=int(e.id or 0),
+                starts_on=e.starts_on,
+                ends_on=e.ends_on,
+                location=e.location,
+                what=e.what,
+                status=e.status,
+                confidence=e.confidence,
+                sources=tuple(by_event.get(int(e.id or 0), ())),
+                covered_by=_source(cover, "") if cover is not None else None,
+                previous_starts_on=e.previous_starts_on,
+            )
+        )
     return views
 
 
 def _source(art: Article, sentence: str) -> SourceView:
-    return SourceView(article_id=int(art.id or 0), url=art.canonical_url or art.url,
-                      title=art.title, published_at=art.published_at, sentence=sentence)
+    return SourceView(
+        article_id=int(art.id or 0),
+        url=art.canonical_url or art.url,
+        title=art.title,
+        published_at=art.published_at,
+        sentence=sentence,
+    )
 
 
 def build(

@@ -51,11 +51,16 @@ def worker_argv(
 ) -> list[str]:
     argv = [
         "worker",
-        "--queues", ",".join(queues),
-        "--concurrency", str(concurrency or settings.concurrency),
-        "--pool", pool,
-        "--loglevel", loglevel or settings.log_level,
-        "--without-mingle", "--without-gossip",
+        "--queues",
+        ",".join(queues),
+        "--concurrency",
+        str(concurrency or settings.concurrency),
+        "--pool",
+        pool,
+        "--loglevel",
+        loglevel or settings.log_level,
+        "--without-mingle",
+        "--without-gossip",
     ]
     if hostname:
         argv += ["--hostname", hostname]

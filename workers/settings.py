@@ -1,8 +1,8 @@
 """The one settings object: every knob is a ``VISTKA_*`` environment variable, read once.
 
 With nothing set vistka runs embedded (SQLite + a filesystem broker under the data directory), so a
-newcomer's first command works; pointing the two URLs at PostgreSQL and Redis makes it the production
-service, on the same code paths.
+newcomer's first command works; pointing the two URLs at PostgreSQL and Redis makes it the
+production service, on the same code paths.
 """
 
 from __future__ import annotations

@@ -29,35 +29,46 @@ class Backend:
 
         return Settings(_env_file=None, **_settings_kwargs(self.env)).database  # type: ignore[call-arg]
 
-    def cli(self, *args: str, timeout: float = 300, check: bool = True
-            ) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, timeout: float = 300, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``vistka ARGS`` as a user would, in this backend's environment."""
         proc = subprocess.run(
             [sys.executable, "-m", "workers.cli", *args],
-            env=dict(self.env), cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout,
+            env=dict(self.env),
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"vistka {' '.join(args)} exited {proc.returncode}:\n"
-                                 f"{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"vistka {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
 
 def _settings_kwargs(env: Mapping[str, str]) -> dict[str, str]:
-    keys = {"VISTKA_DATABASE_URL": "database_url", "VISTKA_BROKER_URL": "broker_url",
-            "VISTKA_DATA_DIR": "data_dir"}
+    keys = {
+        "VISTKA_DATABASE_URL": "database_url",
+        "VISTKA_BROKER_URL": "broker_url",
+        "VISTKA_DATA_DIR": "data_dir",
+    }
     return {keys[k]: v for k, v in env.items() if k in keys}
 
 
 def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VISTKA_")}
-    env.update({
-        "VISTKA_DATA_DIR": str(data_dir),
-        "VISTKA_ALLOWED_NETWORKS": "127.0.0.0/8",
-        "VISTKA_CONCURRENCY": "2",
-        "VISTKA_DISPATCH_EVERY": "1",
-        "VISTKA_LOG_LEVEL": "INFO",
-        "PYTHONPATH": str(PROJECT_ROOT),
-    })
+    env.update(
+        {
+            "VISTKA_DATA_DIR": str(data_dir),
+            "VISTKA_ALLOWED_NETWORKS": "127.0.0.0/8",
+            "VISTKA_CONCURRENCY": "2",
+            "VISTKA_DISPATCH_EVERY": "1",
+            "VISTKA_LOG_LEVEL": "INFO",
+            "PYTHONPATH": str(PROJECT_ROOT),
+        }
+    )
     env.update(extra)
     return env
 
@@ -76,15 +87,22 @@ def backend(kind: str, tmp: Path) -> Iterator[Backend]:
 
 
 @contextmanager
-def worker_process(b: Backend, *args: str, log_name: str = "worker") -> Iterator[subprocess.Popen[bytes]]:
+def worker_process(
+    b: Backend, *args: str, log_name: str = "worker"
+) -> Iterator[subprocess.Popen[bytes]]:
     """A real ``vistka worker`` process; stopped (whole group) at the end."""
     from workers.service import stop
 
     b.data_dir.mkdir(parents=True, exist_ok=True)
     log = (b.data_dir / f"{log_name}.log").open("ab")
-    proc = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker", *args],
-                            env=dict(b.env), cwd=PROJECT_ROOT, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workers.cli", "worker", *args],
+        env=dict(b.env),
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_for_log(b.data_dir / f"{log_name}.log", "ready", proc)
         yield proc
@@ -93,13 +111,17 @@ def worker_process(b: Backend, *args: str, log_name: str = "worker") -> Iterator
         log.close()
 
 
-def wait_for_log(path: Path, needle: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_for_log(
+    path: Path, needle: str, proc: subprocess.Popen[bytes], timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists() and needle in path.read_text("utf-8", "replace"):
             return
         if proc.poll() is not None:
-            raise AssertionError(f"worker exited {proc.returncode}:\n{path.read_text('utf-8', 'replace')}")
+            raise AssertionError(
+                f"worker exited {proc.returncode}:\n{path.read_text('utf-8', 'replace')}"
+            )
         time.sleep(0.2)
     raise AssertionError(f"worker not ready in {timeout}s:\n{path.read_text('utf-8', 'replace')}")
 

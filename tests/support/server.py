@@ -6,6 +6,7 @@ so this is a ThreadingHTTPServer in a background thread rather than a transport 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -45,7 +46,7 @@ class LoopbackServer:
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 return
 
             def do_HEAD(self) -> None:
@@ -55,7 +56,9 @@ class LoopbackServer:
                 self._serve(head=False)
 
             def _serve(self, head: bool) -> None:
-                req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
+                req = Request(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}
+                )
                 with server._lock:
                     server.requests.append(req)
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
@@ -67,10 +70,8 @@ class LoopbackServer:
                     reply = route
                 if reply.delay:
                     time.sleep(reply.delay)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._write(reply, head)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def _write(self, reply: Reply, head: bool) -> None:
                 self.send_response(reply.status)

@@ -20,8 +20,10 @@ REDIS_DB = int(os.environ.get("VISTKA_TEST_REDIS_DB", str(1 + os.getpid() % 15))
 
 
 def unavailable(what: str, err: Exception) -> None:
-    message = (f"{what} is not reachable ({err}); `make test` starts it "
-               "(scripts/services.sh), or set VISTKA_TEST_POSTGRES / VISTKA_TEST_REDIS")
+    message = (
+        f"{what} is not reachable ({err}); `make test` starts it "
+        "(scripts/services.sh), or set VISTKA_TEST_POSTGRES / VISTKA_TEST_REDIS"
+    )
     if os.environ.get("VISTKA_REQUIRE_SERVICES"):
         pytest.fail(message)
     pytest.skip(message)

@@ -17,8 +17,11 @@ def serve_site(server: LoopbackServer, site_dir: Path) -> dict[str, Any]:
     manifest: dict[str, Any] = json.loads((site_dir / "manifest.json").read_text("utf-8"))
     for path, file in manifest["routes"].items():
         body = (site_dir / file).read_text("utf-8").replace("{{BASE}}", server.base).encode()
-        ctype = "application/rss+xml; charset=utf-8" if path.endswith(".xml") else \
-            "text/html; charset=utf-8"
+        ctype = (
+            "application/rss+xml; charset=utf-8"
+            if path.endswith(".xml")
+            else "text/html; charset=utf-8"
+        )
         server.routes[path] = conditional(body, ctype)
     return manifest
 
@@ -28,8 +31,10 @@ def conditional(body: bytes, content_type: str) -> Any:
 
     def handle(req: Request) -> Reply:
         headers = {"Content-Type": content_type, "ETag": etag, "Last-Modified": LAST_MODIFIED}
-        if req.headers.get("if-none-match") == etag or \
-                req.headers.get("if-modified-since") == LAST_MODIFIED:
+        if (
+            req.headers.get("if-none-match") == etag
+            or req.headers.get("if-modified-since") == LAST_MODIFIED
+        ):
             return Reply(304, {"ETag": etag, "Last-Modified": LAST_MODIFIED}, b"")
         return Reply(200, headers, body)
 

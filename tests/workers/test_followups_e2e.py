@@ -29,10 +29,10 @@ def _cases() -> dict[str, dict[str, Any]]:
 
 def _page(case: dict[str, Any]) -> bytes:
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in case["text"].split("\n") if p)
-    return f"""<!doctype html><html lang="{case['language']}"><head><meta charset="utf-8">
-<title>{html.escape(case['title'])}</title>
-<meta property="article:published_time" content="{case['published']}"></head>
-<body><article><h1>{html.escape(case['title'])}</h1>{paragraphs}</article></body></html>""".encode()
+    return f"""<!doctype html><html lang="{case["language"]}"><head><meta charset="utf-8">
+<title>{html.escape(case["title"])}</title>
+<meta property="article:published_time" content="{case["published"]}"></head>
+<body><article><h1>{html.escape(case["title"])}</h1>{paragraphs}</article></body></html>""".encode()
 
 
 def _feed(server: LoopbackServer, cases: list[dict[str, Any]]) -> bytes:
@@ -42,16 +42,20 @@ def _feed(server: LoopbackServer, cases: list[dict[str, Any]]) -> bytes:
         f"<pubDate>{format_datetime(datetime.fromisoformat(c['published']))}</pubDate></item>"
         for c in cases
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Новини</title><link>{server.base}/</link>{items}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Новини</title><link>{server.base}/</link>{items}</channel></rss>"
+    ).encode()
 
 
 def _publish(server: LoopbackServer, cases: list[dict[str, Any]]) -> None:
     for c in cases:
-        server.routes["/" + c["id"]] = Reply(200, {"Content-Type": "text/html; charset=utf-8"},
-                                             _page(c))
-    server.routes["/feed.xml"] = Reply(200, {"Content-Type": "application/rss+xml"},
-                                       _feed(server, cases))
+        server.routes["/" + c["id"]] = Reply(
+            200, {"Content-Type": "text/html; charset=utf-8"}, _page(c)
+        )
+    server.routes["/feed.xml"] = Reply(
+        200, {"Content-Type": "application/rss+xml"}, _feed(server, cases)
+    )
 
 
 def _report(env: Backend, today: str) -> list[dict[str, Any]]:

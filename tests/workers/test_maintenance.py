@@ -29,8 +29,9 @@ def _articles(env: Backend) -> list[dict[str, Any]]:
 
 
 def _shape(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return sorted((r["url"], r["status"], r["story_id"], r["duplicate_rule"], r["text"])
-                  for r in rows)
+    return sorted(
+        (r["url"], r["status"], r["story_id"], r["duplicate_rule"], r["text"]) for r in rows
+    )
 
 
 def test_rebuild_and_reextract_are_idempotent(env: Backend) -> None:
@@ -81,15 +82,28 @@ def test_language_versions_join_one_story_as_translations(
 ) -> None:
     html = "text/html; charset=utf-8"
     base = http_server.base
-    http_server.routes["/uk/rishennia"] = Reply(200, {"Content-Type": html}, ARTICLE_UK.format(
-        t="Уряд спростив оформлення субсидій", base=base).encode())
-    http_server.routes["/ru/reshenie"] = Reply(200, {"Content-Type": html}, ARTICLE_RU.format(
-        t="Правительство упростило оформление субсидий", base=base).encode())
-    items = "".join(f"<item><title>{p}</title><link>{base}{p}</link></item>"
-                    for p in ("/uk/rishennia", "/ru/reshenie"))
-    http_server.routes["/feed.xml"] = Reply(200, {"Content-Type": "application/rss+xml"}, (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
-        "</channel></rss>").encode())
+    http_server.routes["/uk/rishennia"] = Reply(
+        200,
+        {"Content-Type": html},
+        ARTICLE_UK.format(t="Уряд спростив оформлення субсидій", base=base).encode(),
+    )
+    http_server.routes["/ru/reshenie"] = Reply(
+        200,
+        {"Content-Type": html},
+        ARTICLE_RU.format(t="Правительство упростило оформление субсидий", base=base).encode(),
+    )
+    items = "".join(
+        f"<item><title>{p}</title><link>{base}{p}</link></item>"
+        for p in ("/uk/rishennia", "/ru/reshenie")
+    )
+    http_server.routes["/feed.xml"] = Reply(
+        200,
+        {"Content-Type": "application/rss+xml"},
+        (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
+            "</channel></rss>"
+        ).encode(),
+    )
     env.cli("feeds", "add", http_server.url("/feed.xml"))
     env.cli("run", "--once", "--json")
 

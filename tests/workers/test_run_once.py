@@ -82,5 +82,6 @@ def test_second_run_only_polls_the_unchanged_feeds(
     assert sorted(r.path for r in again) == sorted(f["path"] for f in manifest["feeds"])
     assert all("if-none-match" in r.headers for r in again)
     assert summary["discovered"] == 0
-    assert len(json.loads(env.cli("articles", "list", "--json").stdout)) == \
-        manifest["expect"]["pages"]
+    assert (
+        len(json.loads(env.cli("articles", "list", "--json").stdout)) == manifest["expect"]["pages"]
+    )

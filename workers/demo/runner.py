@@ -47,19 +47,29 @@ def run_demo(data_dir: Path | None = None) -> int:
         with session_scope(settings.database) as s:
             feed_rows.add_feed(s, site.feed_url, title=SITE_NAME, language="uk", interval=900)
         summary = run_once(settings, timeout=300)
-    console.print(f"stored {summary.stored}, duplicates {dict(summary.duplicates) or 0}, "
-                  f"failed {dict(summary.failed) or 0} in {summary.seconds:.1f} s")
+    console.print(
+        f"stored {summary.stored}, duplicates {dict(summary.duplicates) or 0}, "
+        f"failed {dict(summary.failed) or 0} in {summary.seconds:.1f} s"
+    )
     with session_scope(settings.database) as s:
         rows = article_rows.list_articles(s)
         table = Table("id", "status", "published", "title", title="stored articles")
         for a in rows:
-            note = f"{a.status} (copy of {a.duplicate_of}, {a.duplicate_rule})" \
-                if a.status == "duplicate" else a.status
-            table.add_row(str(a.id), note,
-                          a.published_at.strftime("%Y-%m-%d %H:%M") if a.published_at else "",
-                          a.title or a.url)
+            note = (
+                f"{a.status} (copy of {a.duplicate_of}, {a.duplicate_rule})"
+                if a.status == "duplicate"
+                else a.status
+            )
+            table.add_row(
+                str(a.id),
+                note,
+                a.published_at.strftime("%Y-%m-%d %H:%M") if a.published_at else "",
+                a.title or a.url,
+            )
     console.print(table)
     print(build(settings, "table", settings.report_days))
-    console.print(f"data kept in {settings.data_dir.resolve()} — try: "
-                  f"VISTKA_DATA_DIR={settings.data_dir} vistka articles list")
+    console.print(
+        f"data kept in {settings.data_dir.resolve()} — try: "
+        f"VISTKA_DATA_DIR={settings.data_dir} vistka articles list"
+    )
     return 0 if summary.stored else 1

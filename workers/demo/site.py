@@ -18,11 +18,14 @@ SITE_NAME = "Агентство новин «Вістка»"
 def render_page(base: str, art: SampleArticle, others: list[SampleArticle]) -> str:
     esc = html.escape
     body = "\n".join(f"<p>{esc(p)}</p>" for p in art.paragraphs[:2])
-    body += f'\n<p class="read-also">Читайте також: <a href="{base}/news/{others[0].slug}.html">' \
-            f"{esc(others[0].title)}</a></p>\n"
+    body += (
+        f'\n<p class="read-also">Читайте також: <a href="{base}/news/{others[0].slug}.html">'
+        f"{esc(others[0].title)}</a></p>\n"
+    )
     body += "\n".join(f"<p>{esc(p)}</p>" for p in art.paragraphs[2:])
-    sidebar = "".join(f'<li><a href="{base}/news/{o.slug}.html">{esc(o.title)}</a></li>'
-                      for o in others[:4])
+    sidebar = "".join(
+        f'<li><a href="{base}/news/{o.slug}.html">{esc(o.title)}</a></li>' for o in others[:4]
+    )
     tags = " ".join(f'<a href="{base}/tag/{esc(t)}">{esc(t)}</a>' for t in art.tags)
     return f"""<!doctype html>
 <html lang="uk"><head><meta charset="utf-8">
@@ -77,7 +80,7 @@ class SampleSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 return
 
             def do_GET(self) -> None:
@@ -108,9 +111,13 @@ class SampleSite:
         for art in self.articles:
             others = [o for o in self.articles if o.slug != art.slug]
             self.pages[f"/news/{art.slug}.html"] = (
-                render_page(self.base, art, others).encode(), html_type)
-        self.pages["/rss.xml"] = (render_feed(self.base, self.articles).encode(),
-                                  "application/rss+xml; charset=utf-8")
+                render_page(self.base, art, others).encode(),
+                html_type,
+            )
+        self.pages["/rss.xml"] = (
+            render_feed(self.base, self.articles).encode(),
+            "application/rss+xml; charset=utf-8",
+        )
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> SampleSite:
