@@ -37,5 +37,12 @@ if ! redis_up; then
   for _ in $(seq 1 30); do redis_up && break; sleep 1; done
 fi
 
+# The Compose client validates docker-compose.yml in the tests (it needs no Docker engine).
+if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
+  echo "services: installing the Compose client (best effort)"
+  { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq docker-compose; } \
+    >/dev/null 2>&1 || echo "services: no Compose client; its validation test will be skipped"
+fi
+
 pg_up && echo "services: PostgreSQL ready on 127.0.0.1:5432" || { echo "services: PostgreSQL did not start"; exit 1; }
 redis_up && echo "services: Redis ready on 127.0.0.1:6379" || { echo "services: Redis did not start"; exit 1; }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlmodel import Session, col
@@ -86,7 +87,12 @@ def record_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) 
             out.new_article_ids.append(article_id)
         else:
             article_id = int(
-                session.scalars(select(Article.id).where(col(Article.url_key) == e.url_key)).one()
+                cast(
+                    int,
+                    session.scalars(
+                        select(col(Article.id)).where(col(Article.url_key) == e.url_key)
+                    ).one(),
+                )
             )
             rule = "url"
             out.url_duplicates += 1
@@ -109,7 +115,7 @@ def claim(session: Session, article_id: int, status: str, lease: timedelta) -> A
             or_(col(Article.lease_until).is_(None), col(Article.lease_until) < now),
         )
         .values(lease_until=now + lease, attempts=col(Article.attempts) + 1, updated_at=now)
-        .returning(Article.id)  # type: ignore[arg-type]
+        .returning(col(Article.id))
     )
     if session.execute(stmt).first() is None:
         return None
@@ -134,13 +140,13 @@ def stale_pending(session: Session, *, idle: timedelta, limit: int = 1000) -> li
     """Pending articles nobody is working on: their broker message was lost or never sent."""
     now = utcnow()
     rows = session.execute(
-        select(Article.id, Article.status)
+        select(col(Article.id), col(Article.status))
         .where(
             col(Article.status).in_(PENDING),
             col(Article.updated_at) < now - idle,
             or_(col(Article.lease_until).is_(None), col(Article.lease_until) < now),
         )
-        .order_by(Article.id)
+        .order_by(col(Article.id))
         .limit(limit)
     ).all()
     return [(int(r[0]), str(r[1])) for r in rows]
@@ -154,9 +160,11 @@ def claim_keys(session: Session, article_id: int, keys: Sequence[str]) -> tuple[
             .values(key=key, article_id=article_id)
             .on_conflict_do_nothing(index_elements=["key"])
         )
-    owners = dict(
+    owners: dict[str, int] = dict(
         session.execute(
-            select(ArticleKey.key, ArticleKey.article_id).where(col(ArticleKey.key).in_(list(keys)))
+            select(col(ArticleKey.key), col(ArticleKey.article_id)).where(
+                col(ArticleKey.key).in_(list(keys))
+            )
         ).all()
     )
     for key in keys:
@@ -170,7 +178,7 @@ def root_of(session: Session, article_id: int) -> int:
     """Follow ``duplicate_of`` to the original (bounded: chains are short by construction)."""
     current = article_id
     for _ in range(16):
-        parent = session.scalar(select(Article.duplicate_of).where(col(Article.id) == current))
+        parent = session.scalar(select(col(Article.duplicate_of)).where(col(Article.id) == current))
         if parent is None or parent == current:
             return current
         current = int(parent)
@@ -178,7 +186,7 @@ def root_of(session: Session, article_id: int) -> int:
 
 
 def story_of(session: Session, article_id: int) -> int:
-    story = session.scalar(select(Article.story_id).where(col(Article.id) == article_id))
+    story = session.scalar(select(col(Article.story_id)).where(col(Article.id) == article_id))
     return int(story) if story is not None else article_id
 
 
@@ -186,7 +194,7 @@ def by_url_key(session: Session, url_key: str) -> Article | None:
     return session.scalars(
         select(Article)
         .where(or_(col(Article.url_key) == url_key, col(Article.canonical_key) == url_key))
-        .order_by(Article.id)
+        .order_by(col(Article.id))
     ).first()
 
 
@@ -210,7 +218,7 @@ def list_articles(
         query = query.where(col(Article.feed_id) == feed_id)
     if status is not None:
         query = query.where(col(Article.status) == status)
-    query = query.order_by(Article.id)
+    query = query.order_by(col(Article.id))
     if limit:
         query = query.limit(limit)
     return session.scalars(query).all()
@@ -218,25 +226,25 @@ def list_articles(
 
 def copies_of(session: Session, story_id: int) -> Sequence[Article]:
     return session.scalars(
-        select(Article).where(col(Article.story_id) == story_id).order_by(Article.id)
+        select(Article).where(col(Article.story_id) == story_id).order_by(col(Article.id))
     ).all()
 
 
 def status_counts(session: Session) -> list[tuple[int | None, str, str | None, int]]:
     """(feed_id, status, fail_reason, count) — the reconciliation table behind ``vistka stats``."""
     rows = session.execute(
-        select(Article.feed_id, Article.status, Article.fail_reason, func.count())
-        .group_by(Article.feed_id, Article.status, Article.fail_reason)
-        .order_by(Article.feed_id, Article.status)
+        select(col(Article.feed_id), col(Article.status), col(Article.fail_reason), func.count())
+        .group_by(col(Article.feed_id), col(Article.status), col(Article.fail_reason))
+        .order_by(col(Article.feed_id), col(Article.status))
     ).all()
     return [(r[0], str(r[1]), r[2], int(r[3])) for r in rows]
 
 
 def url_duplicate_counts(session: Session) -> dict[int, int]:
     rows = session.execute(
-        select(FeedEntry.feed_id, func.count())
+        select(col(FeedEntry.feed_id), func.count())
         .where(col(FeedEntry.rule) == "url")
-        .group_by(FeedEntry.feed_id)
+        .group_by(col(FeedEntry.feed_id))
     ).all()
     return {int(r[0]): int(r[1]) for r in rows}
 

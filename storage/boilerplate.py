@@ -37,7 +37,7 @@ def host_stats(session: Session, host: str, fingerprints: Sequence[str]) -> Host
         select(func.count()).select_from(HostPage).where(col(HostPage.host) == host)
     )
     rows = session.execute(
-        select(HostLine.fingerprint, HostLine.pages).where(
+        select(col(HostLine.fingerprint), col(HostLine.pages)).where(
             col(HostLine.host) == host, col(HostLine.fingerprint).in_(list(set(fingerprints)))
         )
     ).all()

@@ -36,14 +36,14 @@ def candidates(session: Session, band_keys: Sequence[str], exclude: int) -> list
     """Stored articles sharing at least one band with the given keys (originals and copies)."""
     if not band_keys:
         return []
-    ids = select(ArticleBand.article_id).where(col(ArticleBand.band_key).in_(list(band_keys)))
+    ids = select(col(ArticleBand.article_id)).where(col(ArticleBand.band_key).in_(list(band_keys)))
     rows = session.execute(
-        select(Article.id, Article.signature, Article.language)
+        select(col(Article.id), col(Article.signature), col(Article.language))
         .where(
             col(Article.id).in_(ids),
             col(Article.id) != exclude,
             col(Article.signature).is_not(None),
         )
-        .order_by(Article.id)
+        .order_by(col(Article.id))
     ).all()
     return [Candidate(int(r[0]), bytes(r[1]), r[2]) for r in rows]

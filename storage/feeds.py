@@ -64,7 +64,7 @@ def get_feed(session: Session, ref: str | int) -> Feed | None:
     """A feed by id or by URL."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
         return session.get(Feed, int(ref))
-    return session.scalars(select(Feed).where(Feed.url == ref)).first()
+    return session.scalars(select(Feed).where(col(Feed.url) == ref)).first()
 
 
 def list_feeds(session: Session) -> Sequence[Feed]:
@@ -90,7 +90,7 @@ def claim_due(
     ]
     if not force:
         conditions.append(col(Feed.next_poll_at) <= now)
-    due = select(Feed.id).where(*conditions).order_by(Feed.next_poll_at).limit(limit)
+    due = select(col(Feed.id)).where(*conditions).order_by(col(Feed.next_poll_at)).limit(limit)
     if is_postgres(session):
         due = due.with_for_update(skip_locked=True)
     token = str(uuid.uuid4())
@@ -98,7 +98,7 @@ def claim_due(
         update(Feed)
         .where(col(Feed.id).in_(due.scalar_subquery()))
         .values(lease_until=now + lease, lease_token=token)
-        .returning(Feed.id)  # type: ignore[arg-type]
+        .returning(col(Feed.id))
     )
     ids = [row[0] for row in session.execute(stmt).all()]
     return [Claim(feed_id=i, token=token) for i in sorted(ids)]

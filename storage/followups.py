@@ -126,7 +126,7 @@ def _matching_event(
     candidates = session.scalars(
         select(Event)
         .where(col(Event.starts_on) <= window_end, col(Event.ends_on) >= window_start)
-        .order_by(Event.id)
+        .order_by(col(Event.id))
     ).all()
     for e in candidates:
         other = _as_followup(e)
@@ -157,7 +157,7 @@ def mark_coverage(
     ).all()
     announced_here = set(
         session.scalars(
-            select(FollowUpRow.event_id).where(col(FollowUpRow.article_id) == article_id)
+            select(col(FollowUpRow.event_id)).where(col(FollowUpRow.article_id) == article_id)
         ).all()
     )
     for e in open_events:
@@ -193,7 +193,7 @@ def events_between(session: Session, start: date, end: date) -> Sequence[Event]:
     return session.scalars(
         select(Event)
         .where(col(Event.ends_on) >= start, col(Event.starts_on) <= end)
-        .order_by(Event.starts_on, Event.id)
+        .order_by(col(Event.starts_on), col(Event.id))
     ).all()
 
 
@@ -203,5 +203,5 @@ def sources_of(session: Session, event_ids: Sequence[int]) -> Sequence[FollowUpR
     return session.scalars(
         select(FollowUpRow)
         .where(col(FollowUpRow.event_id).in_(list(event_ids)))
-        .order_by(FollowUpRow.id)
+        .order_by(col(FollowUpRow.id))
     ).all()

@@ -26,7 +26,7 @@ from storage.types import UTCDateTime, utcnow
 ARTICLE_STATES = ("discovered", "fetched", "stored", "duplicate", "failed")
 
 
-def _ts(nullable: bool = True, index: bool = False) -> Column:  # type: ignore[type-arg]
+def _ts(nullable: bool = True, index: bool = False) -> Column:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 

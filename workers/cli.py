@@ -214,7 +214,7 @@ def report(
         as_of = date.fromisoformat(today) if today else None
     except ValueError:
         raise UserError(f"--today wants a date like 2026-01-04, got {today!r}") from None
-    text = build(ready_settings(), fmt, days, today=as_of)  # type: ignore[arg-type]
+    text = build(ready_settings(), fmt, days, today=as_of)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)

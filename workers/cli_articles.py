@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import typer
 from rich.table import Table
 
 from storage import articles as article_rows
+from storage import stats as stats_rows
 from storage.db import session_scope
 from storage.models import Article
 from workers.cli_common import console, fail, iso, print_json, ready_settings
+from workers.queues import queue_depths
 
 articles_app = typer.Typer(help="Read stored articles.", no_args_is_help=True)
 
@@ -193,9 +195,18 @@ def stats_data() -> dict[str, object]:
         k: sum(int(r.get(k, 0)) for r in per_feed.values())  # type: ignore[call-overload]
         for k in ("discovered", "stored", "duplicate", "failed", "pending")
     }
+    now = datetime.now(UTC)
     with session_scope(settings.database) as s:
         totals.update(article_rows.story_counts(s))
-    return {"totals": totals, "per_feed": dict(per_feed)}
+        days = stats_rows.per_day(s, now - timedelta(days=14))
+        rate = stats_rows.throughput(s, now)
+    return {
+        "totals": totals,
+        "per_feed": dict(per_feed),
+        "per_day": days,
+        "throughput": rate,
+        "queues": queue_depths(settings),
+    }
 
 
 def stats(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
@@ -222,4 +233,6 @@ def stats(as_json: bool = typer.Option(False, "--json", help="machine-readable o
             ", ".join(f"{k}={v}" for k, v in row["failed_by_reason"].items()),
         )
     console.print(table)
+    console.print("queues: " + ", ".join(f"{k}={v}" for k, v in data["queues"].items()))  # type: ignore[attr-defined]
+    console.print("throughput: " + ", ".join(f"{k}={v}" for k, v in data["throughput"].items()))  # type: ignore[attr-defined]
     console.print("totals: " + ", ".join(f"{k}={v}" for k, v in data["totals"].items()))  # type: ignore[attr-defined]

@@ -48,9 +48,9 @@ def rebuild_dedup(settings: Settings, batch: int = 200, progress: Progress | Non
         )
     ids = _ids(
         settings,
-        select(Article.id)
+        select(col(Article.id))
         .where(col(Article.status) == "stored", col(Article.text).is_not(None))
-        .order_by(col(Article.published_at).asc().nulls_last(), Article.id),
+        .order_by(col(Article.published_at).asc().nulls_last(), col(Article.id)),
     )
     for start in range(0, len(ids), batch):
         with session_scope(settings.database) as s:
@@ -72,7 +72,7 @@ def rebuild_dedup(settings: Settings, batch: int = 200, progress: Progress | Non
                     other = article_rows.translation_of(
                         s,
                         article_id,
-                        pairs,  # type: ignore[arg-type]
+                        pairs,
                         art.language,
                     )
                     if other is not None:
@@ -95,7 +95,7 @@ def reextract_all(
     progress: Progress | None = None,
 ) -> dict[str, int]:
     """Extract again from kept raw pages (by host and/or discovery time); counts by outcome."""
-    query = select(Article.id).where(
+    query = select(col(Article.id)).where(
         col(Article.status).in_(("stored", "duplicate")), col(Article.raw_html).is_not(None)
     )
     if hosts:
@@ -104,7 +104,7 @@ def reextract_all(
         query = query.where(
             or_(col(Article.published_at) >= since, col(Article.discovered_at) >= since)
         )
-    ids = _ids(settings, query.order_by(Article.id))
+    ids = _ids(settings, query.order_by(col(Article.id)))
     outcome: dict[str, int] = {}
     for done, article_id in enumerate(ids, 1):
         status = reextract(settings, article_id).status

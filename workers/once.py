@@ -127,9 +127,9 @@ def summarise(settings: Settings, since: datetime, feed_ids: set[int]) -> Summar
             if feed.last_error and feed.last_error_at and feed.last_error_at >= since:
                 out.feeds_failed[feed.url] = feed.last_error
         rows = s.execute(
-            select(Article.status, Article.duplicate_rule, Article.fail_reason).where(
-                col(Article.discovered_at) >= since
-            )
+            select(
+                col(Article.status), col(Article.duplicate_rule), col(Article.fail_reason)
+            ).where(col(Article.discovered_at) >= since)
         ).all()
         url_dups = s.scalar(
             select(func.count())

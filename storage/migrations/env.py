@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -18,7 +20,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = get_engine(url)
+    engine = get_engine(cast(str, url))
     with engine.connect() as conn:
         _run(conn)
         conn.commit()

@@ -188,3 +188,44 @@ def test_every_vistka_command_parses(services: dict[str, dict[str, Any]], tmp_pa
             timeout=60,
         )
         assert proc.returncode == 0, f"{cmd}: {proc.stdout}{proc.stderr}"
+
+
+def _compose_client() -> list[str] | None:
+    import shutil
+
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
+        return ["docker", "compose"]
+    return None
+
+
+def test_compose_client_validates_the_file(tmp_path: Path) -> None:
+    """The Compose client's own validation, where one is installed (it needs no engine)."""
+    client = _compose_client()
+    if client is None:
+        pytest.skip("no Compose client installed (`apt-get install docker-compose` provides one)")
+    env = tmp_path / ".env"
+    env.write_text(
+        (PROJECT_ROOT / ".env.example").read_text("utf-8").replace("CHANGE_ME", "s3cret")
+    )
+    proc = subprocess.run(
+        [
+            *client,
+            "--env-file",
+            str(env),
+            "-f",
+            str(PROJECT_ROOT / "docker-compose.yml"),
+            "--project-directory",
+            str(PROJECT_ROOT),
+            "config",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
