@@ -43,6 +43,7 @@ bench: env services
 	$(BIN)/python -m bench.extraction
 	$(BIN)/python -m bench.dedup
 	$(BIN)/python -m bench.followups
+	$(BIN)/python -m bench.pipeline
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""Events in the database: one event from several announcements, moves and cancellations applied,
+coverage linked, statuses refreshed day by day — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from ingest.followups.types import FollowUp
+from storage import followups as followup_rows
+from storage import migrate
+from storage.db import dispose_engines, session_scope
+from storage.models import Article, Event, FollowUpRow
+from tests.support.services import postgres_database
+
+JAN = 2026
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'events.db'}"
+        migrate.upgrade(url)
+        yield url
+        dispose_engines()
+        return
+    with postgres_database() as raw:
+        url = raw.replace("postgresql://", "postgresql+psycopg://", 1)
+        migrate.upgrade(url)
+        yield url
+
+
+def _article(db: str, n: int) -> int:
+    with session_scope(db) as s:
+        art = Article(url_key=f"{n:064d}", url=f"https://news.example/{n}", host="news.example",
+                      status="stored")
+        s.add(art)
+        s.flush()
+        return int(art.id or 0)
+
+
+def _announce(day: int, what: str, sentence: str, change: str | None = None) -> FollowUp:
+    return FollowUp(starts_on=date(JAN, 1, day), ends_on=date(JAN, 1, day), location="Париж",
+                    what=what, sentence=sentence, confidence=0.9,
+                    change=change)  # type: ignore[arg-type]
+
+
+def _record(db: str, article: int, fu: FollowUp, today: date) -> list[int]:
+    with session_scope(db) as s:
+        return followup_rows.record(s, article, [fu], "uk", today)
+
+
+def _event(db: str, event_id: int) -> Event:
+    with session_scope(db) as s:
+        event = s.get(Event, event_id)
+        assert event is not None
+        return event
+
+
+def test_two_announcements_of_one_meeting_are_one_event_with_two_sources(db: str) -> None:
+    today = date(JAN, 1, 4)
+    first = _record(db, _article(db, 1), _announce(
+        6, "зустріч на рівні лідерів країн",
+        "Зустріч на рівні лідерів країн відбудеться 6 січня у Парижі."), today)
+    second = _record(db, _article(db, 2), _announce(
+        6, "зустріч лідерів", "У вівторок, 6 січня, у Парижі відбудеться зустріч лідерів."), today)
+
+    assert first == second
+    with session_scope(db) as s:
+        sources = s.scalars(select(FollowUpRow).where(FollowUpRow.event_id == first[0])).all()
+        assert len(sources) == 2
+    assert _event(db, first[0]).status == "upcoming"
+
+
+def test_recording_the_same_article_twice_adds_nothing(db: str) -> None:
+    article, today = _article(db, 1), date(JAN, 1, 4)
+    fu = _announce(6, "зустріч лідерів", "6 січня у Парижі відбудеться зустріч лідерів.")
+    assert _record(db, article, fu, today)
+    assert _record(db, article, fu, today) == []
+    with session_scope(db) as s:
+        assert len(s.scalars(select(Event)).all()) == 1
+
+
+def test_a_postponement_moves_the_event_and_a_cancellation_ends_it(db: str) -> None:
+    today = date(JAN, 1, 4)
+    (event_id,) = _record(db, _article(db, 1), _announce(
+        6, "зустріч лідерів країн", "Зустріч лідерів країн відбудеться 6 січня у Парижі."), today)
+    _record(db, _article(db, 2), _announce(
+        12, "зустріч лідерів країн", "Зустріч лідерів країн у Парижі перенесли на 12 січня.",
+        change="postponed"), today)
+
+    moved = _event(db, event_id)
+    assert (moved.starts_on, moved.previous_starts_on) == (date(JAN, 1, 12), date(JAN, 1, 6))
+    assert moved.status == "postponed"
+
+    _record(db, _article(db, 3), _announce(
+        12, "зустріч лідерів країн", "Зустріч лідерів країн у Парижі 12 січня скасували.",
+        change="cancelled"), today)
+    assert _event(db, event_id).status == "cancelled"
+
+
+def test_a_later_report_covers_the_event_and_statuses_follow_the_calendar(db: str) -> None:
+    (event_id,) = _record(db, _article(db, 1), _announce(
+        6, "зустріч лідерів держав коаліції",
+        "6 січня у Парижі відбудеться зустріч лідерів держав коаліції."), date(JAN, 1, 4))
+    with session_scope(db) as s:
+        assert followup_rows.refresh_statuses(s, date(JAN, 1, 6)) == 1
+    assert _event(db, event_id).status == "due"
+    with session_scope(db) as s:
+        followup_rows.refresh_statuses(s, date(JAN, 1, 7))
+    assert _event(db, event_id).status == "past"
+
+    report = ("У Парижі завершилася зустріч лідерів держав коаліції. Лідери держав коаліції "
+              "обговорили гарантії безпеки.")
+    with session_scope(db) as s:
+        covered = followup_rows.mark_coverage(s, _article(db, 2), report, date(JAN, 1, 6), "uk",
+                                              date(JAN, 1, 7))
+    assert covered == [event_id]
+    event = _event(db, event_id)
+    assert event.status == "covered" and event.covered_by is not None
