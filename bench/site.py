@@ -5,9 +5,9 @@
 URLs; every copy gets its own body so that neither exact nor near-duplicate detection may fold
 two copies into one story:
 
-- every third word (token) of the body's visible text is replaced by a made-up word drawn for that copy
-  (every three-word shingle, the unit of near-duplicate detection, then differs between copies,
-  the lead as much as the rest, while the page keeps its size and markup);
+- every third word (token) of the body's visible text is replaced by a made-up word drawn for
+  that copy (every three-word shingle, the unit of near-duplicate detection, then differs
+  between copies, the lead as much as the rest, while the page keeps its size and markup);
 - a marker paragraph of several sentences of made-up words opens the article;
 - the page's canonical link and ``og:url`` point at the copy's own URL.
 
@@ -29,8 +29,8 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -79,9 +79,7 @@ class Site:
 
 
 def _made_up(rng: random.Random) -> str:
-    return "".join(
-        rng.choice(_CONSONANTS) + rng.choice(_VOWELS) for _ in range(rng.randint(2, 4))
-    )
+    return "".join(rng.choice(_CONSONANTS) + rng.choice(_VOWELS) for _ in range(rng.randint(2, 4)))
 
 
 def vary(html: str, rng: random.Random) -> str:
@@ -207,15 +205,16 @@ def serve(root: Path, latency: float, port: int = 0) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             return
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/__stats":
                 with lock:
-                    self._send(200, {"Content-Type": "application/json"},
-                               json.dumps(counts).encode())
+                    self._send(
+                        200, {"Content-Type": "application/json"}, json.dumps(counts).encode()
+                    )
                 return
             if path == "/__reset":
                 with lock:
@@ -231,8 +230,10 @@ def serve(root: Path, latency: float, port: int = 0) -> None:
             else:
                 body, ctype, etag = route
                 headers = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
-                if self.headers.get("If-None-Match") == etag or \
-                        self.headers.get("If-Modified-Since") == LAST_MODIFIED:
+                if (
+                    self.headers.get("If-None-Match") == etag
+                    or self.headers.get("If-Modified-Since") == LAST_MODIFIED
+                ):
                     status, body = 304, b""
                 else:
                     status = 200

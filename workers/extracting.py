@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from ingest import dedup
+from ingest import dedup, translation
 from ingest.boilerplate import fingerprints, strip_boilerplate
 from ingest.encoding import decode_html
 from ingest.extract import Extracted, ExtractionError, FeedHint, extract_article
@@ -122,7 +122,7 @@ def _store(settings: Settings, article_id: int, ex: Extracted, text: str, page_u
         article_rows.update_article(s, article_id, **fields)
         result = decide_duplicates(s, article_id, canonical, content_hash, sig)
         if result.status == "stored":
-            _link_translation(s, article_id, ex)
+            _link_translation(s, article_id, ex, text)
             _follow_ups(s, article_id, ex, text, fields)
         if settings.keep_raw_html == "hash":
             article_rows.update_article(s, article_id, raw_html=None)
@@ -152,13 +152,30 @@ def decide_duplicates(
     return result
 
 
-def _link_translation(s: Session, article_id: int, ex: Extracted) -> None:
-    """Language versions named by ``hreflang`` join one story, marked as translations."""
+def _link_translation(s: Session, article_id: int, ex: Extracted, text: str) -> None:
+    """Language versions join one story, marked as translations: those named by ``hreflang``,
+    else a stored uk/ru version on this host whose anchors match (``ingest.translation``)."""
+    sig = translation.translation_signature(text, ex.language)
+    keys = translation.translation_band_keys(sig)
     other = article_rows.translation_of(s, article_id, ex.alternates, ex.language)
+    mine = s.get(Article, article_id)
+    if other is None and sig is not None and mine is not None:
+        me = translation.Version(sig, ex.language, mine.host, ex.published_at)
+        for cand in dedup_rows.candidates(s, keys, exclude=article_id):
+            art = s.get(Article, cand.article_id)
+            if art is None or art.status != "stored" or not art.text:
+                continue
+            their = translation.translation_signature(art.text, art.language)
+            if their is not None and translation.is_translation(
+                me, translation.Version(their, art.language, art.host, art.published_at)
+            ):
+                other = article_rows.root_of(s, cand.article_id)
+                break
     if other is not None:
         article_rows.update_article(
             s, article_id, translation_of=other, story_id=article_rows.story_of(s, other)
         )
+    dedup_rows.add_bands(s, article_id, keys)
 
 
 def _nearest(

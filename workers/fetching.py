@@ -10,6 +10,7 @@ from ingest.http import FetchError
 from storage import articles as article_rows
 from storage.db import session_scope
 from storage.types import utcnow
+from workers import politeness, robots_cache
 from workers.http_client import TransientError, fetcher_for
 from workers.settings import Settings
 
@@ -27,9 +28,18 @@ def fetch(settings: Settings, article_id: int) -> bool:
             return False
         url, attempts = art.url, art.attempts
     try:
-        fetched = fetcher_for(settings).get(url)
+        crawl_delay = robots_cache.check(settings, url)
+        with politeness.polite(settings, url, crawl_delay):
+            fetched = fetcher_for(settings).get(url)
+    except politeness.Throttled as busy:
+        # Not an attempt at the page: give the row back as it was and come back later.
+        with session_scope(settings.database) as s:
+            article_rows.update_article(s, article_id, lease_until=None, attempts=attempts - 1)
+        raise TransientError(busy.reason, politeness.retry_countdown(busy.wait)) from busy
     except FetchError as err:
-        retry = err.kind == "temporary" and attempts < settings.max_attempts
+        # A 429 is a request to slow down, not a verdict on the page: retry it like a 5xx.
+        retryable = err.kind == "temporary" or err.status == 429
+        retry = retryable and attempts < settings.max_attempts
         with session_scope(settings.database) as s:
             if retry:
                 article_rows.release(s, article_id)

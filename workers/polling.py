@@ -21,6 +21,7 @@ from storage.articles import NewEntry
 from storage.db import session_scope
 from storage.feeds import Claim
 from storage.types import utcnow
+from workers import politeness, robots_cache
 from workers.http_client import bounds, fetcher_for
 from workers.settings import Settings
 
@@ -71,7 +72,14 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
     if conditional and last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        fetched = fetcher_for(settings).get(url, headers=headers)
+        with politeness.polite(settings, url, robots_cache.cached_crawl_delay(settings, url)):
+            fetched = fetcher_for(settings).get(url, headers=headers)
+    except politeness.Throttled as busy:
+        # The host is busy or cooling down: no poll happened, so nothing is counted against the
+        # feed; it is handed back due after the wait and the next dispatch picks it up again.
+        with session_scope(settings.database) as s:
+            feed_rows.finish_poll(s, claim, next_poll_at=now + timedelta(seconds=busy.wait))
+        return PollResult(claim.feed_id, "skipped", reason=busy.reason)
     except FetchError as err:
         return _poll_failed(
             settings,

@@ -32,7 +32,7 @@ def _redis_depths(url: str) -> dict[str, int | None]:
         out: dict[str, int | None] = {}
         for q in QUEUES:
             keys = [q] + [f"{q}{PRIORITY_SEPARATOR}{p}" for p in PRIORITY_STEPS if p]
-            out[q] = sum(int(client.llen(k)) for k in keys)  # type: ignore[arg-type]
+            out[q] = sum(int(client.llen(k)) for k in keys)
         client.close()
         return out
     except redis.RedisError:

@@ -69,8 +69,22 @@ def worker_argv(
     return argv
 
 
+def die_with_parent() -> None:
+    """In a child before exec: ask Linux to SIGTERM it when the parent dies.
+
+    A worker started by ``run --once`` must not outlive a ``run --once`` that was killed; other
+    systems have no such call, and there the parent's ``finally`` is the only guard.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+
 def spawn_worker(argv: Sequence[str], log_path: Path | None = None) -> subprocess.Popen[bytes]:
-    """A worker in its own process group (so it can be stopped as a whole)."""
+    """A worker in its own process group (so it can be stopped as a whole), tied to our life."""
     out = log_path.open("ab") if log_path else subprocess.DEVNULL
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "workers.app", *argv],
@@ -78,6 +92,7 @@ def spawn_worker(argv: Sequence[str], log_path: Path | None = None) -> subproces
         stderr=subprocess.STDOUT,
         start_new_session=True,
         env=os.environ.copy(),
+        preexec_fn=die_with_parent,
     )
 
 

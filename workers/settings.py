@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = 10 * 1024 * 1024
     fetch_max_redirects: int = 5
 
+    host_rate: float = Field(default=1.0, gt=0, description="requests/s per host, all workers")
+    host_burst: int = Field(default=3, ge=1, description="requests a quiet host may get at once")
+    host_concurrency: int = Field(default=2, ge=1, description="requests in flight per host")
+    respect_robots: bool = Field(default=True, description="honour robots.txt for article pages")
+
     default_interval: int = Field(
         default=900, ge=60, description="seconds between polls of a new feed"
     )

@@ -36,17 +36,27 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _article(db: str, n: int) -> int:
     with session_scope(db) as s:
-        art = Article(url_key=f"{n:064d}", url=f"https://news.example/{n}", host="news.example",
-                      status="stored")
+        art = Article(
+            url_key=f"{n:064d}",
+            url=f"https://news.example/{n}",
+            host="news.example",
+            status="stored",
+        )
         s.add(art)
         s.flush()
         return int(art.id or 0)
 
 
 def _announce(day: int, what: str, sentence: str, change: str | None = None) -> FollowUp:
-    return FollowUp(starts_on=date(JAN, 1, day), ends_on=date(JAN, 1, day), location="Париж",
-                    what=what, sentence=sentence, confidence=0.9,
-                    change=change)  # type: ignore[arg-type]
+    return FollowUp(
+        starts_on=date(JAN, 1, day),
+        ends_on=date(JAN, 1, day),
+        location="Париж",
+        what=what,
+        sentence=sentence,
+        confidence=0.9,
+        change=change,
+    )  # type: ignore[arg-type]
 
 
 def _record(db: str, article: int, fu: FollowUp, today: date) -> list[int]:
@@ -63,11 +73,24 @@ def _event(db: str, event_id: int) -> Event:
 
 def test_two_announcements_of_one_meeting_are_one_event_with_two_sources(db: str) -> None:
     today = date(JAN, 1, 4)
-    first = _record(db, _article(db, 1), _announce(
-        6, "зустріч на рівні лідерів країн",
-        "Зустріч на рівні лідерів країн відбудеться 6 січня у Парижі."), today)
-    second = _record(db, _article(db, 2), _announce(
-        6, "зустріч лідерів", "У вівторок, 6 січня, у Парижі відбудеться зустріч лідерів."), today)
+    first = _record(
+        db,
+        _article(db, 1),
+        _announce(
+            6,
+            "зустріч на рівні лідерів країн",
+            "Зустріч на рівні лідерів країн відбудеться 6 січня у Парижі.",
+        ),
+        today,
+    )
+    second = _record(
+        db,
+        _article(db, 2),
+        _announce(
+            6, "зустріч лідерів", "У вівторок, 6 січня, у Парижі відбудеться зустріч лідерів."
+        ),
+        today,
+    )
 
     assert first == second
     with session_scope(db) as s:
@@ -87,26 +110,55 @@ def test_recording_the_same_article_twice_adds_nothing(db: str) -> None:
 
 def test_a_postponement_moves_the_event_and_a_cancellation_ends_it(db: str) -> None:
     today = date(JAN, 1, 4)
-    (event_id,) = _record(db, _article(db, 1), _announce(
-        6, "зустріч лідерів країн", "Зустріч лідерів країн відбудеться 6 січня у Парижі."), today)
-    _record(db, _article(db, 2), _announce(
-        12, "зустріч лідерів країн", "Зустріч лідерів країн у Парижі перенесли на 12 січня.",
-        change="postponed"), today)
+    (event_id,) = _record(
+        db,
+        _article(db, 1),
+        _announce(
+            6, "зустріч лідерів країн", "Зустріч лідерів країн відбудеться 6 січня у Парижі."
+        ),
+        today,
+    )
+    _record(
+        db,
+        _article(db, 2),
+        _announce(
+            12,
+            "зустріч лідерів країн",
+            "Зустріч лідерів країн у Парижі перенесли на 12 січня.",
+            change="postponed",
+        ),
+        today,
+    )
 
     moved = _event(db, event_id)
     assert (moved.starts_on, moved.previous_starts_on) == (date(JAN, 1, 12), date(JAN, 1, 6))
     assert moved.status == "postponed"
 
-    _record(db, _article(db, 3), _announce(
-        12, "зустріч лідерів країн", "Зустріч лідерів країн у Парижі 12 січня скасували.",
-        change="cancelled"), today)
+    _record(
+        db,
+        _article(db, 3),
+        _announce(
+            12,
+            "зустріч лідерів країн",
+            "Зустріч лідерів країн у Парижі 12 січня скасували.",
+            change="cancelled",
+        ),
+        today,
+    )
     assert _event(db, event_id).status == "cancelled"
 
 
 def test_a_later_report_covers_the_event_and_statuses_follow_the_calendar(db: str) -> None:
-    (event_id,) = _record(db, _article(db, 1), _announce(
-        6, "зустріч лідерів держав коаліції",
-        "6 січня у Парижі відбудеться зустріч лідерів держав коаліції."), date(JAN, 1, 4))
+    (event_id,) = _record(
+        db,
+        _article(db, 1),
+        _announce(
+            6,
+            "зустріч лідерів держав коаліції",
+            "6 січня у Парижі відбудеться зустріч лідерів держав коаліції.",
+        ),
+        date(JAN, 1, 4),
+    )
     with session_scope(db) as s:
         assert followup_rows.refresh_statuses(s, date(JAN, 1, 6)) == 1
     assert _event(db, event_id).status == "due"
@@ -114,11 +166,14 @@ def test_a_later_report_covers_the_event_and_statuses_follow_the_calendar(db: st
         followup_rows.refresh_statuses(s, date(JAN, 1, 7))
     assert _event(db, event_id).status == "past"
 
-    report = ("У Парижі завершилася зустріч лідерів держав коаліції. Лідери держав коаліції "
-              "обговорили гарантії безпеки.")
+    report = (
+        "У Парижі завершилася зустріч лідерів держав коаліції. Лідери держав коаліції "
+        "обговорили гарантії безпеки."
+    )
     with session_scope(db) as s:
-        covered = followup_rows.mark_coverage(s, _article(db, 2), report, date(JAN, 1, 6), "uk",
-                                              date(JAN, 1, 7))
+        covered = followup_rows.mark_coverage(
+            s, _article(db, 2), report, date(JAN, 1, 6), "uk", date(JAN, 1, 7)
+        )
     assert covered == [event_id]
     event = _event(db, event_id)
     assert event.status == "covered" and event.covered_by is not None

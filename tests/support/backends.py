@@ -65,6 +65,10 @@ def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
             "VISTKA_ALLOWED_NETWORKS": "127.0.0.0/8",
             "VISTKA_CONCURRENCY": "2",
             "VISTKA_DISPATCH_EVERY": "1",
+            # Every loopback test site is one host: politeness has its own tests.
+            "VISTKA_HOST_RATE": "1000",
+            "VISTKA_HOST_BURST": "1000",
+            "VISTKA_HOST_CONCURRENCY": "100",
             "VISTKA_LOG_LEVEL": "INFO",
             "PYTHONPATH": str(PROJECT_ROOT),
         }

@@ -37,6 +37,10 @@ def make_settings(data_dir: Path, database_url: str | None = None, **overrides: 
     kwargs: dict[str, Any] = {
         "data_dir": data_dir,
         "allowed_networks": ("127.0.0.0/8",),
+        # Every loopback test site is one host: politeness has its own tests.
+        "host_rate": 1000.0,
+        "host_burst": 1000,
+        "host_concurrency": 100,
     }
     if database_url is not None:
         kwargs["database_url"] = database_url

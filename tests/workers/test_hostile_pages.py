@@ -182,13 +182,14 @@ def test_page_gone_or_refused(pipe: Pipeline, status: int, reason: str) -> None:
 
 def test_page_503_is_retried_then_failed(new_pipe: Callable[..., Pipeline]) -> None:
     pipe = new_pipe(max_attempts=3)
-    pipe.server.routes["/page"] = Reply(503, {"Retry-After": "7"}, b"busy")
+    pipe.server.routes["/page"] = Reply(503, {"Retry-After": "1"}, b"busy")
     aid = pipe.page_article("/page")
     for _ in range(2):
         err = fetch_transient(pipe.settings, aid)
-        assert err is not None and err.reason == "http_503" and err.countdown == 7
+        assert err is not None and err.reason == "http_503" and err.countdown == 1
         art = pipe.article(aid)
         assert art.status == "discovered" and art.lease_until is None
+        time.sleep(1.1)  # the host's cool-down (Retry-After) must pass before the retry
     assert fetch_transient(pipe.settings, aid) is None
     assert_article_failed(pipe, aid, "http_503: ")
     assert pipe.server.hits("/page") == 3

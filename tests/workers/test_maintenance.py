@@ -114,3 +114,47 @@ def test_language_versions_join_one_story_as_translations(
     linked = [r for r in (uk, ru) if r.get("translation_of")]
     assert len(linked) == 1 and linked[0]["translation_of"] in (uk["id"], ru["id"])
     assert json.loads(env.cli("stats", "--json").stdout)["totals"]["translations"] == 1
+
+
+def _page(title: str, text: str, lang: str, published: str) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in text.split("\n") if p.strip())
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}'
+        f'</title><meta property="article:published_time" content="{published}"></head>'
+        f"<body><article><h1>{title}</h1>{body}</article></body></html>"
+    ).encode()
+
+
+def test_language_versions_without_hreflang_are_matched_by_their_anchors(
+    env: Backend, http_server: LoopbackServer
+) -> None:
+    from bench.translation import load_stories
+
+    stories = {s.name: s for s in load_stories()}
+    same, other = stories["energy_dnipro"], stories["energy_imports"]
+    pages = {
+        "/uk/dnipro": _page("Світло повернули", same.uk, "uk", "2026-01-20T09:00:00+02:00"),
+        "/ru/dnipro": _page("Свет вернули", same.ru, "ru", "2026-01-20T09:30:00+02:00"),
+        "/ru/import": _page("Импорт электроэнергии", other.ru, "ru", "2026-01-20T10:00:00+02:00"),
+    }
+    for path, body in pages.items():
+        http_server.routes[path] = Reply(200, {"Content-Type": "text/html; charset=utf-8"}, body)
+    items = "".join(
+        f"<item><title>{p}</title><link>{http_server.base}{p}</link></item>" for p in pages
+    )
+    http_server.routes["/feed.xml"] = Reply(
+        200,
+        {"Content-Type": "application/rss+xml"},
+        (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
+            "</channel></rss>"
+        ).encode(),
+    )
+    env.cli("feeds", "add", http_server.url("/feed.xml"))
+    env.cli("run", "--once", "--json")
+
+    rows = {r["url"].split(":", 2)[-1].split("/", 1)[-1]: r for r in _articles(env)}
+    uk, ru, unrelated = rows["uk/dnipro"], rows["ru/dnipro"], rows["ru/import"]
+    assert uk["status"] == ru["status"] == unrelated["status"] == "stored"
+    assert uk["story_id"] == ru["story_id"] != unrelated["story_id"]
+    assert {uk.get("translation_of"), ru.get("translation_of")} - {None} in ({uk["id"]}, {ru["id"]})
