@@ -5,39 +5,19 @@ a pipeline step is claimed once while its lease holds."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from ingest.urls import canonical_url, host_of, url_key
 from storage import articles as article_rows
 from storage import feeds as feed_rows
-from storage import migrate
 from storage.articles import NewEntry
-from storage.db import dispose_engines, session_scope
+from storage.db import session_scope
 from storage.models import Article, FeedEntry
-from tests.support.services import postgres_database
-from workers.settings import normalise_database_url
 
 LEASE = timedelta(minutes=10)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'vistka.db'}"
-        migrate.upgrade(url)
-        yield url
-        dispose_engines()
-        return
-    with postgres_database() as raw:
-        url = normalise_database_url(raw)
-        migrate.upgrade(url)
-        yield url
 
 
 def entry(link: str, guid: str | None = None, title: str | None = None) -> NewEntry:

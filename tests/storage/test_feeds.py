@@ -4,38 +4,18 @@ dispatcher even when two race, and a poll's bookkeeping is fenced by the claim's
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
 from storage import feeds as feed_rows
-from storage import migrate
-from storage.db import dispose_engines, session_scope
+from storage.db import session_scope
 from storage.feeds import Claim
 from storage.models import Feed
 from storage.types import utcnow
-from tests.support.services import postgres_database
-from workers.settings import normalise_database_url
 
 LEASE = timedelta(minutes=10)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'vistka.db'}"
-        migrate.upgrade(url)
-        yield url
-        dispose_engines()
-        return
-    with postgres_database() as raw:
-        url = normalise_database_url(raw)
-        migrate.upgrade(url)
-        yield url
 
 
 def _add(db: str, url: str, **kwargs: object) -> int:

@@ -3,35 +3,16 @@ coverage linked, statuses refreshed day by day — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from ingest.followups.types import FollowUp
 from storage import followups as followup_rows
-from storage import migrate
-from storage.db import dispose_engines, session_scope
+from storage.db import session_scope
 from storage.models import Article, Event, FollowUpRow
-from tests.support.services import postgres_database
 
 JAN = 2026
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'events.db'}"
-        migrate.upgrade(url)
-        yield url
-        dispose_engines()
-        return
-    with postgres_database() as raw:
-        url = raw.replace("postgresql://", "postgresql+psycopg://", 1)
-        migrate.upgrade(url)
-        yield url
 
 
 def _article(db: str, n: int) -> int:
