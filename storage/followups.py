@@ -163,19 +163,28 @@ def mark_coverage(
     for e in open_events:
         if e.id in announced_here:
             continue
-        if is_coverage(
-            text,
-            published,
-            language,
-            e.starts_on,
-            e.ends_on,
-            e.location,
-            frozenset(e.terms.split()),
+        if any(
+            is_coverage(text, published, language, e.starts_on, e.ends_on, e.location, terms)
+            for terms in _wordings(session, e)
         ):
             e.covered_by = article_id
             _write_state(e, _state(e), today)
             covered.append(int(e.id or 0))
     return covered
+
+
+def _wordings(session: Session, e: Event) -> list[frozenset[str]]:
+    """Every way the event was worded: its short phrase and each announcing sentence.
+
+    A report matching any of them covers the event; judging only by the first announcement
+    would make coverage depend on which announcement happened to be stored first.
+    """
+    sources = session.scalars(
+        select(FollowUpRow).where(col(FollowUpRow.event_id) == e.id).order_by(col(FollowUpRow.id))
+    ).all()
+    wordings = [frozenset(e.terms.split()), event_terms(e.what, "", e.language)]
+    wordings += [event_terms(row.what, row.sentence, e.language) for row in sources]
+    return wordings
 
 
 def refresh_statuses(session: Session, today: date) -> int:
