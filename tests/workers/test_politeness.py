@@ -61,8 +61,9 @@ def test_token_bucket_is_shared_across_processes() -> None:
     for p in procs:
         p.join(5)
     expected = 2 + 2 * int(seconds)  # burst, then rate x time, for all three together
+    # One bucket for all: three per-process buckets would grant about three times as many.
+    # (A token bucket promises no fairness between takers, so no per-process share is checked.)
     assert expected - 1 <= sum(grants) <= expected + 1, grants
-    assert all(g > 0 for g in grants), grants  # every process got a share of the one bucket
 
 
 def _semaphore_worker(url: str, seconds: float, out: Any) -> None:
