@@ -48,7 +48,7 @@ def test_service_survives_a_redis_restart(
             wait_until(
                 lambda: (
                     article_counts(pg_database).by_status.get("stored", 0) >= 1
-                    and queued(broker) >= 2
+                    and queued(broker) >= 4
                 ),
                 timeout=60,
                 every=0.1,
@@ -57,7 +57,9 @@ def test_service_survives_a_redis_restart(
             broker.restart(down_for=2.0)
             after = queued(broker)
             if persistent:
-                assert after >= waiting - 1  # kept; at most one taken just before the stop
+                # Kept: the worker (concurrency 2) may take up to three around the stop and
+                # right after reconnecting, but the rest survive — without AOF none would.
+                assert after >= waiting - 3 > 0
             else:
                 assert after == 0  # every waiting message is gone with the data
             try:
