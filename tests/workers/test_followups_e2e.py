@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import require_shared
-from tests.support.backends import Backend, backend
+from tests.support.backends import Backend
 from tests.support.server import LoopbackServer, Reply
 
 pytestmark = [pytest.mark.integration, pytest.mark.corpus]
@@ -67,12 +65,6 @@ def _paris(events: list[dict[str, Any]]) -> dict[str, Any]:
     found = [e for e in events if e["starts_on"] == "2026-01-06"]
     assert len(found) == 1, events
     return found[0]
-
-
-@pytest.fixture(params=["embedded", "production"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as b:
-        yield b
 
 
 def test_announced_meeting_goes_from_upcoming_to_covered(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -22,40 +22,17 @@ from storage.types import utcnow
 from tests.support.hostile import (
     Pipeline,
     chunks_of,
-    database,
     drip,
     gzip_bomb,
     item,
-    make_settings,
     rss,
     xml_reply,
 )
-from tests.support.server import LoopbackServer, Reply
+from tests.support.server import Reply
 
 pytestmark = pytest.mark.integration
 
 MB = 1024 * 1024
-
-
-@pytest.fixture
-def new_pipe(tmp_path: Path, http_server: LoopbackServer) -> Callable[..., Pipeline]:
-    def make(**overrides: Any) -> Pipeline:
-        return Pipeline(make_settings(tmp_path / "data", **overrides), http_server)
-
-    return make
-
-
-@pytest.fixture
-def pipe(new_pipe: Callable[..., Pipeline]) -> Pipeline:
-    return new_pipe()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def both(
-    request: pytest.FixtureRequest, tmp_path: Path, http_server: LoopbackServer
-) -> Iterator[Pipeline]:
-    with database(request.param) as url:
-        yield Pipeline(make_settings(tmp_path / "data", database_url=url), http_server)
 
 
 def good_feed(n: int = 2, prefix: str = "/a") -> str:

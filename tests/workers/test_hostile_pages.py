@@ -8,22 +8,18 @@ and extracted with ``workers.fetching.fetch`` and ``workers.extracting.extract``
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
 from tests.support.hostile import (
     Pipeline,
     article_html,
-    database,
     drip,
     fetch_transient,
     gzip_bomb,
-    make_settings,
 )
-from tests.support.server import LoopbackServer, Reply
+from tests.support.server import Reply
 
 pytestmark = pytest.mark.integration
 
@@ -49,27 +45,6 @@ PNG = (
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
     b"\x00\x00\x00IEND\xaeB`\x82"
 )
-
-
-@pytest.fixture
-def new_pipe(tmp_path: Path, http_server: LoopbackServer) -> Callable[..., Pipeline]:
-    def make(**overrides: Any) -> Pipeline:
-        return Pipeline(make_settings(tmp_path / "data", **overrides), http_server)
-
-    return make
-
-
-@pytest.fixture
-def pipe(new_pipe: Callable[..., Pipeline]) -> Pipeline:
-    return new_pipe()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def both(
-    request: pytest.FixtureRequest, tmp_path: Path, http_server: LoopbackServer
-) -> Iterator[Pipeline]:
-    with database(request.param) as url:
-        yield Pipeline(make_settings(tmp_path / "data", database_url=url), http_server)
 
 
 def html_reply(body: str | bytes, content_type: str = "text/html; charset=utf-8") -> Reply:

@@ -4,24 +4,16 @@ stories rebuilt, articles re-extracted from kept raw pages, language versions li
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.backends import Backend, backend
+from tests.support.backends import Backend
 from tests.support.server import LoopbackServer, Reply
 from workers.demo.site import SampleSite
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(params=["embedded", "production"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as b:
-        yield b
 
 
 def _articles(env: Backend) -> list[dict[str, Any]]:

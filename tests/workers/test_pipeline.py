@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from sqlalchemy import select
 from storage.articles import PENDING
 from storage.db import session_scope
 from storage.models import Article, Feed, FeedEntry
-from tests.support.backends import Backend, backend, wait_until, worker_process
+from tests.support.backends import Backend, wait_until, worker_process
 from tests.support.server import LoopbackServer, Reply, Request
 from workers import polling
 from workers.app import create_app
@@ -246,12 +244,6 @@ def force_poll(b: Backend) -> list[int]:
     finally:
         app.close()
     return [c.feed_id for c in claims]
-
-
-@pytest.fixture(params=["embedded", "production"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as b:
-        yield b
 
 
 def test_pipeline_stores_each_story_once_and_recognises_every_kind_of_copy(

@@ -5,25 +5,17 @@ stories, and a second run that fetches nothing but the (unchanged, 304) feeds.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ingest.urls import canonical_url
 from tests.conftest import require_shared
-from tests.support.backends import Backend, backend
+from tests.support.backends import Backend
 from tests.support.server import LoopbackServer
 from tests.support.site import serve_site
 
 pytestmark = [pytest.mark.integration, pytest.mark.corpus]
-
-
-@pytest.fixture(params=["embedded", "production"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as b:
-        yield b
 
 
 def _ingest(env: Backend, server: LoopbackServer, manifest: dict[str, Any]) -> dict[str, Any]:

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.backends import Backend, backend
+from tests.support.backends import Backend
 from workers.app import create_app
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(params=["embedded", "production"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as b:
-        yield b
 
 
 def test_stats_counts_messages_waiting_in_each_queue(env: Backend) -> None:
