@@ -42,3 +42,14 @@ def both(
     """The pipeline steps in-process on SQLite and on PostgreSQL."""
     with database(request.param) as url:
         yield Pipeline(make_settings(tmp_path / "data", database_url=url), http_server)
+
+
+@pytest.fixture(autouse=True)
+def fresh_politeness_state() -> Iterator[None]:
+    """Each test starts with no cool-downs or cached robots.txt in this process: loopback ports
+    are reused between tests, and a host:port throttled by one test must not throttle the next."""
+    from workers import politeness, robots_cache
+
+    politeness._limiter.cache_clear()
+    robots_cache._store.cache_clear()
+    yield
