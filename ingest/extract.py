@@ -17,13 +17,14 @@ from datetime import datetime
 from typing import Any
 
 import trafilatura
-from trafilatura.settings import use_config
+from trafilatura.metadata import extract_author, extract_metadata
+from trafilatura.settings import Document, set_date_params, use_config
 from trafilatura.utils import load_html
 
-from ingest.metadata import detect_language, parse_datetime, read_metadata
+from ingest.metadata import PageMeta, detect_language, parse_datetime, read_metadata
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"trafilatura {trafilatura.__version__}+vistka1"
+EXTRACTOR_VERSION = f"trafilatura {trafilatura.__version__}+vistka2"
 
 # Pages above this size are almost all inline scripts; past it even without them, refuse.
 MAX_HTML_CHARS = 3_000_000
@@ -138,9 +139,25 @@ def _run_trafilatura(tree: Any, url: str, precision: bool = True) -> Any:
         favor_precision=precision,
         include_comments=False,
         include_tables=True,
-        with_metadata=True,
+        with_metadata=False,
         config=_CONFIG,
     )
+
+
+def _guessed_metadata(tree: Any, url: str, meta: PageMeta) -> Document:
+    """trafilatura's guesses, only for what the page does not declare.
+
+    Its metadata pass costs more than the body extraction on news pages (htmldate's extensive
+    search reaches dateparser, which tries every locale), and most news pages declare title,
+    date in JSON-LD or meta tags, which ``read_metadata`` reads. When either is missing, the
+    whole guess runs (without the extensive date search); otherwise only the byline guess.
+    """
+    if meta.title and meta.published_at:
+        guess = Document()
+        if not meta.author:
+            guess.author = extract_author(tree)  # a look at bylines only: cheap
+        return guess
+    return extract_metadata(tree, default_url=url, date_config=set_date_params(False))
 
 
 def _published(declared: datetime | None, guessed: str | None, hint: FeedHint) -> datetime | None:
@@ -169,21 +186,27 @@ def extract_article(html: str, url: str, hint: FeedHint | None = None) -> Extrac
     doc = _run_trafilatura(tree, url)
     if doc is None or not doc.text:
         doc = _run_trafilatura(tree, url, precision=False)
-    title = meta.title or (doc.title if doc is not None else None) or hint.title
-    titles = {_norm(t) for t in (title, meta.title, hint.title, doc and doc.title) if t}
-    text = clean_text(doc.text or "", titles) if doc is not None else ""
+    text = (
+        clean_text(doc.text or "", {_norm(t) for t in (meta.title, hint.title) if t})
+        if doc is not None
+        else ""
+    )
     if len(_WORD.findall(text)) < MIN_TEXT_WORDS:
         raise ExtractionError("no_text", f"{len(text)} characters extracted")
+    guess = _guessed_metadata(tree, url, meta)
+    title = meta.title or guess.title or hint.title
+    if guess.title and _norm(guess.title) not in {_norm(t) for t in (meta.title, hint.title) if t}:
+        text = clean_text(text, {_norm(guess.title)})
     return Extracted(
         text=text,
         title=title,
-        author=meta.author or doc.author or hint.author,
-        published_at=_published(meta.published_at, doc.date, hint),
+        author=meta.author or guess.author or hint.author,
+        published_at=_published(meta.published_at, guess.date, hint),
         language=detect_language(text, meta.declared_language),
         canonical_url=meta.canonical_url,
-        description=meta.description or doc.description or hint.summary,
-        tags=meta.tags or tuple(doc.tags or ()),
-        image=meta.image or doc.image,
+        description=meta.description or guess.description or hint.summary,
+        tags=meta.tags or tuple(guess.tags or ()),
+        image=meta.image or guess.image,
         alternates=meta.alternates,
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,

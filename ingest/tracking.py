@@ -177,10 +177,44 @@ def event_status(state: EventState, today: date) -> Status:
     return current
 
 
+class Report:
+    """A later article as evidence of coverage: its words analysed once, however many open
+    events it is tested against (an article is checked against every event of its days)."""
+
+    def __init__(self, text: str, published: date, language: str | None) -> None:
+        self.text = text
+        self.published = published
+        self.lang = guess_language(text, language)
+        self.terms = text_terms(text, self.lang)
+        self._places: dict[str, bool] = {}
+        self._sentences: list[tuple[str, frozenset[str]]] | None = None
+
+    def mentions(self, location: str) -> bool:
+        if location not in self._places:
+            self._places[location] = mentions_place(self.text, self.lang, location)
+        return self._places[location]
+
+    def sentences(self) -> list[tuple[str, frozenset[str]]]:
+        if self._sentences is None:
+            self._sentences = [(s, text_terms(s, self.lang)) for s in sentences(self.text)]
+        return self._sentences
+
+
 def is_coverage(
     text: str,
     published: date,
     language: str | None,
+    starts_on: date,
+    ends_on: date,
+    location: str | None,
+    terms: frozenset[str],
+) -> bool:
+    """Does this later article report the event (not announce it again)? See ``covers``."""
+    return covers(Report(text, published, language), starts_on, ends_on, location, terms)
+
+
+def covers(
+    report: Report,
     starts_on: date,
     ends_on: date,
     location: str | None,
@@ -194,20 +228,20 @@ def is_coverage(
     the place or shares a term and reports the event as done or under way today
     (``reports_happening``).
     """
-    if published < starts_on or published > ends_on + timedelta(days=COVERAGE_DAYS):
+    if report.published < starts_on or report.published > ends_on + timedelta(days=COVERAGE_DAYS):
         return False
-    lang = guess_language(text, language)
-    if location and not mentions_place(text, lang, location):
+    if location and not report.mentions(location):
         return False
     key = terms - place_terms(location)
     if not key:
         return False
-    shared = key & text_terms(text, lang)
+    shared = key & report.terms
     if len(shared) < min(MIN_SHARED_TERMS, len(key)) or len(shared) / len(key) < COVERAGE_OVERLAP:
         return False
-    for sentence in sentences(text):
+    lang = report.lang
+    for sentence, sentence_terms in report.sentences():
         relevant = (location is not None and mentions_place(sentence, lang, location)) or bool(
-            key & text_terms(sentence, lang)
+            key & sentence_terms
         )
         if relevant and reports_happening(sentence, lang):
             return True

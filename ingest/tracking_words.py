@@ -91,8 +91,11 @@ def folded_set(text: str) -> frozenset[str]:
     return frozenset(fold(w) for w in text.split())
 
 
+_CYRILLIC = re.compile("[а-яіїєґёА-ЯІЇЄҐЁ]")
+
+
 def is_cyrillic(word: str) -> bool:
-    return any("а" <= ch.lower() <= "я" or ch.lower() in "іїєґё" for ch in word)
+    return _CYRILLIC.search(word) is not None
 
 
 @lru_cache(maxsize=2)
@@ -132,6 +135,7 @@ def place_key(folded: str) -> str:
 _ALIAS_INDEX = {fold(alias): fold(row[0]) for row in _PLACE_ALIASES for alias in row}
 
 
+@lru_cache(maxsize=65536)
 def place_lemmas(word: str, language: str | None) -> frozenset[str]:
     """Every plausible dictionary form of a word used as a place name, folded and aliased.
 
@@ -152,6 +156,7 @@ def place_lemmas(word: str, language: str | None) -> frozenset[str]:
 _LOCATION_NOISE = word_set("у в на до із з м місто місті город городе in at the city of near")
 
 
+@lru_cache(maxsize=4096)
 def location_parts(location: str) -> tuple[frozenset[str], ...]:
     """The words of a location, each as its set of place lemmas (uk and ru both tried:
     the location may come from an article in either language)."""
@@ -255,6 +260,7 @@ def _best_parse(word: str, language: str) -> tuple[str, str]:
     return found[0]
 
 
+@lru_cache(maxsize=131072)
 def content_lemma(word: str, language: str | None) -> str | None:
     """The folded lemma of a word that can tell events apart, or None for function words,
     verbs, numbers and the stop list. Verbs are left out on purpose: an announcement and

@@ -115,16 +115,19 @@ def claim(session: Session, article_id: int, status: str, lease: timedelta) -> A
             or_(col(Article.lease_until).is_(None), col(Article.lease_until) < now),
         )
         .values(lease_until=now + lease, attempts=col(Article.attempts) + 1, updated_at=now)
-        .returning(col(Article.id))
+        .returning(Article)
     )
-    if session.execute(stmt).first() is None:
-        return None
-    return session.get(Article, article_id, populate_existing=True)
+    return session.scalars(stmt, execution_options={"populate_existing": True}).first()
 
 
 def update_article(session: Session, article_id: int, **values: object) -> None:
     values.setdefault("updated_at", utcnow())
-    session.execute(update(Article).where(col(Article.id) == article_id).values(**values))
+    # No ORM synchronisation of loaded objects (its evaluation costs more than the UPDATE):
+    # callers that read the row afterwards load it again with ``populate_existing``.
+    session.execute(
+        update(Article).where(col(Article.id) == article_id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def release(session: Session, article_id: int) -> None:
@@ -136,13 +139,21 @@ def fail(session: Session, article_id: int, reason: str) -> None:
     update_article(session, article_id, status="failed", fail_reason=reason, lease_until=None)
 
 
-def stale_pending(session: Session, *, idle: timedelta, limit: int = 1000) -> list[tuple[int, str]]:
+def stale_pending(
+    session: Session,
+    *,
+    idle: timedelta,
+    limit: int = 1000,
+    statuses: Sequence[str] = PENDING,
+) -> list[tuple[int, str]]:
     """Pending articles nobody is working on: their broker message was lost or never sent."""
+    if not statuses:
+        return []
     now = utcnow()
     rows = session.execute(
         select(col(Article.id), col(Article.status))
         .where(
-            col(Article.status).in_(PENDING),
+            col(Article.status).in_(list(statuses)),
             col(Article.updated_at) < now - idle,
             or_(col(Article.lease_until).is_(None), col(Article.lease_until) < now),
         )
@@ -152,14 +163,24 @@ def stale_pending(session: Session, *, idle: timedelta, limit: int = 1000) -> li
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
+def touch(session: Session, article_ids: Sequence[int]) -> None:
+    """Mark rows as just handled (their step was queued again), so the next sweep waits for them."""
+    if article_ids:
+        session.execute(
+            update(Article)
+            .where(col(Article.id).in_(list(article_ids)))
+            .values(updated_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+
+
 def claim_keys(session: Session, article_id: int, keys: Sequence[str]) -> tuple[int, str] | None:
     """Own each free key; return (owner, key) of the first key another article already owns."""
-    for key in keys:
-        session.execute(
-            insert_stmt(session, ArticleKey)
-            .values(key=key, article_id=article_id)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+    session.execute(
+        insert_stmt(session, ArticleKey)
+        .values([{"key": key, "article_id": article_id} for key in sorted(set(keys))])
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
     owners: dict[str, int] = dict(
         session.execute(
             select(col(ArticleKey.key), col(ArticleKey.article_id)).where(

@@ -1,19 +1,32 @@
-"""Per-host line statistics for boilerplate learning, counted once per page (idempotent)."""
+"""Per-host line statistics for boilerplate learning, counted once per page (idempotent).
+
+The number of pages counted for a host is kept in ``host_line`` itself, under ``PAGES_KEY``
+(a key no line fingerprint can take), and updated by the same statement as the lines: reading
+it with the lines costs one indexed lookup, where ``count(*)`` over ``host_page`` would grow
+with the host's history.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ingest.boilerplate import HostStats
 from storage.models import HostLine, HostPage
 from storage.upsert import insert_stmt
 
+PAGES_KEY = "#pages"
+_CHUNK = 1000  # rows per INSERT: far below either backend's limit on bound parameters
+
 
 def record_page(session: Session, host: str, url_key: str, fingerprints: Sequence[str]) -> bool:
-    """Count this page's lines for its host, unless the page was counted before."""
+    """Count this page's lines for its host, unless the page was counted before.
+
+    Keys are written in sorted order, so two workers counting pages of one host lock the
+    shared rows in the same order and cannot deadlock.
+    """
     inserted = session.execute(
         insert_stmt(session, HostPage)
         .values(host=host, url_key=url_key)
@@ -22,8 +35,10 @@ def record_page(session: Session, host: str, url_key: str, fingerprints: Sequenc
     ).first()
     if inserted is None:
         return False
-    for fp in dict.fromkeys(fingerprints):
-        stmt = insert_stmt(session, HostLine).values(host=host, fingerprint=fp, pages=1)
+    keys = sorted(set(fingerprints) | {PAGES_KEY})
+    for start in range(0, len(keys), _CHUNK):
+        rows = [{"host": host, "fingerprint": k, "pages": 1} for k in keys[start : start + _CHUNK]]
+        stmt = insert_stmt(session, HostLine).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=["host", "fingerprint"],
             set_={"pages": HostLine.__table__.c.pages + 1},  # type: ignore[attr-defined]
@@ -33,12 +48,11 @@ def record_page(session: Session, host: str, url_key: str, fingerprints: Sequenc
 
 
 def host_stats(session: Session, host: str, fingerprints: Sequence[str]) -> HostStats:
-    pages = session.scalar(
-        select(func.count()).select_from(HostPage).where(col(HostPage.host) == host)
-    )
+    keys = list(set(fingerprints) | {PAGES_KEY})
     rows = session.execute(
         select(col(HostLine.fingerprint), col(HostLine.pages)).where(
-            col(HostLine.host) == host, col(HostLine.fingerprint).in_(list(set(fingerprints)))
+            col(HostLine.host) == host, col(HostLine.fingerprint).in_(keys)
         )
     ).all()
-    return HostStats(pages=int(pages or 0), line_pages={str(r[0]): int(r[1]) for r in rows})
+    counts = {str(r[0]): int(r[1]) for r in rows}
+    return HostStats(pages=counts.pop(PAGES_KEY, 0), line_pages=counts)

@@ -24,10 +24,12 @@ class Candidate:
 
 
 def add_bands(session: Session, article_id: int, band_keys: Sequence[str]) -> None:
-    for key in dict.fromkeys(band_keys):
+    """One statement for all of an article's keys (sorted: concurrent writers lock in one order)."""
+    rows = [{"band_key": key, "article_id": article_id} for key in sorted(set(band_keys))]
+    if rows:
         session.execute(
             insert_stmt(session, ArticleBand)
-            .values(band_key=key, article_id=article_id)
+            .values(rows)
             .on_conflict_do_nothing(index_elements=["band_key", "article_id"])
         )
 

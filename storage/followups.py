@@ -7,7 +7,7 @@ module only finds the candidate rows and writes the outcome.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -16,10 +16,11 @@ from sqlmodel import Session, col
 from ingest.followups.types import FollowUp
 from ingest.tracking import (
     EventState,
+    Report,
     apply_change,
+    covers,
     event_status,
     event_terms,
-    is_coverage,
     same_event,
     state_of,
 )
@@ -137,15 +138,13 @@ def _matching_event(
     return None
 
 
-def mark_coverage(
-    session: Session,
-    article_id: int,
-    text: str,
-    published: date,
-    language: str | None,
-    today: date,
-) -> list[int]:
-    """Events this article reports as having happened (published on or after their start)."""
+def mark_coverage(session: Session, article_id: int, report: Report, today: date) -> list[int]:
+    """Events this article reports as having happened (published on or after their start).
+
+    ``report`` is the article already analysed (``ingest.tracking.Report``): built before the
+    transaction, so the word analysis does not run under the dedup lock.
+    """
+    published = report.published
     covered: list[int] = []
     open_events = session.scalars(
         select(Event).where(
@@ -155,17 +154,22 @@ def mark_coverage(
             col(Event.cancelled).is_(False),
         )
     ).all()
-    announced_here = set(
-        session.scalars(
-            select(col(FollowUpRow.event_id)).where(col(FollowUpRow.article_id) == article_id)
-        ).all()
-    )
+    if not open_events:
+        return covered
+    sources: dict[int, list[FollowUpRow]] = {}
+    for row in session.scalars(
+        select(FollowUpRow)
+        .where(col(FollowUpRow.event_id).in_([e.id for e in open_events]))
+        .order_by(col(FollowUpRow.id))
+    ):
+        sources.setdefault(int(row.event_id or 0), []).append(row)
     for e in open_events:
-        if e.id in announced_here:
+        mine = sources.get(int(e.id or 0), [])
+        if any(row.article_id == article_id for row in mine):
             continue
         if any(
-            is_coverage(text, published, language, e.starts_on, e.ends_on, e.location, terms)
-            for terms in _wordings(session, e)
+            covers(report, e.starts_on, e.ends_on, e.location, terms)
+            for terms in _wordings(e, mine)
         ):
             e.covered_by = article_id
             _write_state(e, _state(e), today)
@@ -173,18 +177,16 @@ def mark_coverage(
     return covered
 
 
-def _wordings(session: Session, e: Event) -> list[frozenset[str]]:
+def _wordings(e: Event, sources: Sequence[FollowUpRow]) -> Iterator[frozenset[str]]:
     """Every way the event was worded: its short phrase and each announcing sentence.
 
     A report matching any of them covers the event; judging only by the first announcement
     would make coverage depend on which announcement happened to be stored first.
     """
-    sources = session.scalars(
-        select(FollowUpRow).where(col(FollowUpRow.event_id) == e.id).order_by(col(FollowUpRow.id))
-    ).all()
-    wordings = [frozenset(e.terms.split()), event_terms(e.what, "", e.language)]
-    wordings += [event_terms(row.what, row.sentence, e.language) for row in sources]
-    return wordings
+    yield frozenset(e.terms.split())
+    yield event_terms(e.what, "", e.language)
+    for row in sources:
+        yield event_terms(row.what, row.sentence, e.language)
 
 
 def refresh_statuses(session: Session, today: date) -> int:

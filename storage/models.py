@@ -35,6 +35,9 @@ class Feed(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    # The URL's host (``ingest.urls.host_of``): the dispatcher caps how many feeds of one host
+    # a single claim takes. Null (rows not written by ``add_feed``) counts as a host of its own.
+    host: str | None = Field(default=None, sa_column=Column(String(255)))
     title: str | None = Field(default=None, sa_column=Column(Text))
     language: str | None = Field(default=None, sa_column=Column(String(16)))
     site_url: str | None = Field(default=None, sa_column=Column(Text))

@@ -12,7 +12,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 from kombu import Exchange, Queue
 
 from storage.db import dispose_engines
@@ -135,6 +135,16 @@ app = create_app()
 @worker_process_init.connect
 def _fresh_connections_after_fork(**_: Any) -> None:
     dispose_engines()
+
+
+@worker_init.connect
+def _warm_up_before_fork(sender: Any = None, **_: Any) -> None:
+    """Prefork workers load the extraction's data before forking (the thread pool needs none)."""
+    pool = getattr(sender, "pool_cls", None)
+    if "prefork" in str(getattr(pool, "__module__", pool)):
+        from workers import extracting
+
+        extracting.warm_up()
 
 
 # Logging (task context, secrets masked) and the per-worker metrics exporter.

@@ -97,8 +97,8 @@ def run(
     timeout: float = typer.Option(900.0, "--timeout", help="--once: give up after this long"),
     as_json: bool = typer.Option(False, "--json", help="--once: print the summary as JSON"),
 ) -> None:
-    """Run the service: worker and beat together (or one pass with --once)."""
-    from workers.service import data_dir_lock, worker_argv
+    """Run the service: network and extraction workers with beat (or one pass with --once)."""
+    from workers.service import data_dir_lock, supervise
 
     settings = ready_settings()
     if once:
@@ -108,14 +108,14 @@ def run(
             summary = run_once(settings, timeout=timeout, show_progress=not as_json)
         _print_summary(summary.as_dict(), as_json)
         return
-    from workers.app import app as celery_app
-
     with data_dir_lock(settings):
         console.print(
             f"vistka: database {settings.shown()['database (effective)']}, "
-            f"broker {settings.shown()['broker (effective)']}"
+            f"broker {settings.shown()['broker (effective)']}; "
+            f"{settings.io_concurrency} network threads, {settings.concurrency} extraction "
+            "processes"
         )
-        celery_app.worker_main(worker_argv(settings, beat=True))
+        raise typer.Exit(supervise(settings))
 
 
 def _print_summary(summary: dict[str, object], as_json: bool) -> None:

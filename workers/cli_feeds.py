@@ -12,6 +12,7 @@ from ingest.urls import is_http_url
 from storage import feeds as feed_rows
 from storage.db import session_scope
 from storage.models import Feed
+from storage.types import utcnow
 from workers.cli_common import console, fail, iso, print_json, ready_settings
 
 feeds_app = typer.Typer(
@@ -20,12 +21,14 @@ feeds_app = typer.Typer(
 
 
 def feed_json(feed: Feed) -> dict[str, object]:
+    state = feed_rows.feed_state(feed)
     return {
         "id": feed.id,
         "url": feed.url,
         "title": feed.title,
         "language": feed.language,
         "enabled": feed.enabled,
+        "state": state,
         "interval": feed.interval_seconds,
         "current_interval": feed.current_interval_seconds,
         "last_polled_at": iso(feed.last_polled_at),
@@ -37,8 +40,19 @@ def feed_json(feed: Feed) -> dict[str, object]:
         "disabled_reason": feed.disabled_reason,
         "parse_problem": feed.parse_problem,
         "next_poll_at": iso(feed.next_poll_at),
+        "next_retry_at": iso(feed.next_poll_at) if state == "retrying" else None,
         "entries_seen": feed.entries_seen,
     }
+
+
+def _shown_state(feed: Feed) -> str:
+    """The table's "on" column: a retried feed shows when it is tried next."""
+    state = feed_rows.feed_state(feed)
+    if state == "enabled":
+        return "yes"
+    if state == "retrying":
+        return f"retry {feed.next_poll_at:%Y-%m-%d %H:%M}"
+    return state
 
 
 @feeds_app.command("add")
@@ -74,7 +88,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="machine-readable o
             str(f.id),
             f.url,
             f.title or "",
-            "yes" if f.enabled else "no",
+            _shown_state(f),
             f"{f.current_interval_seconds}s",
             f.last_polled_at.strftime("%Y-%m-%d %H:%M") if f.last_polled_at else "never",
             str(f.entries_seen),
@@ -93,6 +107,38 @@ def remove(ref: str = typer.Argument(..., help="feed id or URL")) -> None:
             fail(f"no such feed: {ref}")
         feed_rows.remove_feed(s, feed)
         console.print(f"removed: feed {feed.id} {feed.url}")
+
+
+@feeds_app.command("enable")
+def enable(ref: str = typer.Argument(..., help="feed id or URL")) -> None:
+    """Turn a feed back on: failures forgotten, polled at the next dispatch."""
+    settings = ready_settings()
+    with session_scope(settings.database) as s:
+        feed = feed_rows.get_feed(s, ref)
+        if feed is None:
+            fail(f"no such feed: {ref}")
+        was = feed_rows.feed_state(feed)
+        reason = feed.disabled_reason
+        feed_rows.enable_feed(s, feed, utcnow())
+        if was == "enabled":
+            console.print(f"already enabled, due now: feed {feed.id} {feed.url}")
+        else:
+            console.print(f"enabled (was {was}: {reason}): feed {feed.id} {feed.url}")
+
+
+@feeds_app.command("disable")
+def disable(
+    ref: str = typer.Argument(..., help="feed id or URL"),
+    note: str | None = typer.Option(None, "--note", help="why, kept in disabled_reason"),
+) -> None:
+    """Stop polling a feed until `feeds enable` (never retried automatically; articles stay)."""
+    settings = ready_settings()
+    with session_scope(settings.database) as s:
+        feed = feed_rows.get_feed(s, ref)
+        if feed is None:
+            fail(f"no such feed: {ref}")
+        feed_rows.disable_feed(s, feed, note)
+        console.print(f"disabled ({feed.disabled_reason}): feed {feed.id} {feed.url}")
 
 
 @feeds_app.command("import")

@@ -69,7 +69,7 @@ def fetch(settings: Settings, article_id: int) -> bool:
             http_status=fetched.status,
             fetched_at=utcnow(),
             content_type=fetched.headers.get("content-type"),
-            raw_html=zlib.compress(fetched.body, 6),
+            raw_html=zlib.compress(fetched.body, 1),
             raw_sha256=hashlib.sha256(fetched.body).hexdigest(),
         )
     return True

@@ -19,7 +19,7 @@ from storage.db import session_scope
 from storage.models import Article, Feed, FeedEntry
 from storage.types import utcnow
 from workers import polling, sweeping
-from workers.service import spawn_worker, stop, worker_argv
+from workers.service import service_argvs, spawn_worker, stop_all
 from workers.settings import Settings
 
 
@@ -72,8 +72,10 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
     from workers.tasks import extract_article, fetch_article, poll_feed
 
     started, t0 = utcnow(), time.monotonic()
-    log_path = settings.data_dir / "run-once.log"
-    proc = spawn_worker(worker_argv(settings), log_path)
+    procs = [
+        spawn_worker(argv, settings.data_dir / f"run-once-{name}.log")
+        for name, argv in service_argvs(settings, beat=False).items()
+    ]
     try:
         claims = polling.dispatch(settings, force=True)
         for claim in claims:
@@ -91,10 +93,12 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
         ) as bar:
             task = bar.add_task("polling feeds", total=max(1, len(claims)))
             while time.monotonic() - t0 < timeout:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"the worker exited early (code {proc.returncode}); see {log_path}"
-                    )
+                for proc in procs:
+                    if proc.poll() is not None:
+                        raise RuntimeError(
+                            f"a worker exited early (code {proc.returncode}); see "
+                            f"{settings.data_dir / 'run-once-*.log'}"
+                        )
                 feeds_left, discovered, pending = _progress_counts(settings, started, tokens)
                 if feeds_left:
                     bar.update(
@@ -114,7 +118,7 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
                         break
                 time.sleep(0.25)
     finally:
-        stop(proc)
+        stop_all(procs)
     summary = summarise(settings, started, {c.feed_id for c in claims})
     summary.seconds = time.monotonic() - t0
     return summary

@@ -31,7 +31,12 @@ log = logging.getLogger("vistka.poll")
 
 
 def dispatch(settings: Settings, *, force: bool = False) -> list[Claim]:
-    """Lease every due feed; the caller queues one poll per claim."""
+    """Lease due feeds, a few per host; the caller queues one poll per claim.
+
+    Feeds disabled for failures are leased too when their slow retry is due. A forced dispatch
+    (``run --once``) asks for every feed at once, so the per-host cap does not apply to it;
+    politeness still paces the requests.
+    """
     with session_scope(settings.database) as s:
         return feed_rows.claim_due(
             s,
@@ -39,6 +44,8 @@ def dispatch(settings: Settings, *, force: bool = False) -> list[Claim]:
             limit=settings.dispatch_batch,
             lease=timedelta(seconds=settings.lease_seconds),
             force=force,
+            per_host=None if force else settings.dispatch_host_cap,
+            retry_disabled=settings.disabled_retry_seconds > 0,
         )
 
 
@@ -64,6 +71,11 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
         url, polls, etag, last_modified = feed.url, feed.polls, feed.etag, feed.last_modified
         body_hash, base = feed.body_hash, timedelta(seconds=feed.interval_seconds)
         failures = feed.consecutive_failures
+        # A disabled feed is claimed only for its slow retry; a success below revives it.
+        retrying = not feed.enabled
+        if retrying and not feed_rows.is_retried(feed.disabled_reason):
+            feed_rows.finish_poll(s, claim)
+            return PollResult(claim.feed_id, "skipped", reason="disabled")
 
     conditional = polls % settings.unconditional_every != 0
     headers: dict[str, str] = {}
@@ -91,6 +103,7 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
             err.kind,
             err.status,
             err.retry_after,
+            retrying=retrying,
         )
 
     common: dict[str, object] = {
@@ -102,6 +115,8 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
         "last_error_kind": None,
         "consecutive_failures": 0.0,
     }
+    if retrying:
+        common.update(enabled=True, disabled_reason=None)
     if fetched.headers.get("etag"):
         common["etag"] = fetched.headers.get("etag")
     if fetched.headers.get("last-modified"):
@@ -111,14 +126,25 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
     if fetched.status == 304 or new_hash == body_hash:
         interval = max(base, hint or base)
         with session_scope(settings.database) as s:
-            feed_rows.finish_poll(s, claim, next_poll_at=now + interval, **common)
+            written = feed_rows.finish_poll(s, claim, next_poll_at=now + interval, **common)
+        if retrying and written:
+            _log_revived(claim.feed_id, failures)
         return PollResult(claim.feed_id, "not_modified")
 
     try:
         parsed = parse_feed(fetched.body, fetched.url, fetched.headers)
     except NotAFeed as err:
         return _poll_failed(
-            settings, claim, failures, base, err.reason, str(err), "hard", fetched.status, None
+            settings,
+            claim,
+            failures,
+            base,
+            err.reason,
+            str(err),
+            "hard",
+            fetched.status,
+            None,
+            retrying=retrying,
         )
 
     entries = feed_entries(parsed)
@@ -154,9 +180,13 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
             moved = fetched.permanent_redirect
             if moved and moved != feed.url and feed_rows.get_feed(s, moved) is None:
                 updates["url"] = moved
-        if not feed_rows.finish_poll(s, claim, **updates):
+                updates["host"] = feed_rows.feed_host(moved)
+        written = feed_rows.finish_poll(s, claim, **updates)
+        if not written:
             # A newer claim owns the feed; entries recorded above are idempotent, keep them.
             log.info("feed %s: lease lost before bookkeeping", claim.feed_id)
+    if retrying and written:
+        _log_revived(claim.feed_id, failures)
     return PollResult(claim.feed_id, "ok", tuple(outcome.new_article_ids), outcome.url_duplicates)
 
 
@@ -186,6 +216,14 @@ def feed_entries(parsed: ParsedFeed) -> list[NewEntry]:
     return out
 
 
+def _log_revived(feed_id: int, failures: float) -> None:
+    log.info(
+        "feed %s re-enabled: its retry poll succeeded after %g weighted failures",
+        feed_id,
+        failures,
+    )
+
+
 def _poll_failed(
     settings: Settings,
     claim: Claim,
@@ -196,14 +234,18 @@ def _poll_failed(
     kind: str,
     status: int | None,
     retry_after_s: float | None,
+    *,
+    retrying: bool = False,
 ) -> PollResult:
+    """Count the failure, back off; disable on 410 (for good) or on sustained failures (with a
+    slow retry, every ``disabled_retry_seconds``). A failed retry keeps the feed disabled."""
     now = utcnow()
     failures += FAILURE_WEIGHTS.get(kind, 1.0)
     delay = failure_backoff(failures, base, bounds(settings))
+    hold = timedelta(0)
     if retry_after_s is not None:
-        delay = max(
-            delay, min(timedelta(seconds=retry_after_s), timedelta(seconds=settings.max_interval))
-        )
+        hold = min(timedelta(seconds=retry_after_s), timedelta(seconds=settings.max_interval))
+    delay = max(delay, hold)
     updates: dict[str, object] = {
         "last_polled_at": now,
         "last_status": status,
@@ -213,16 +255,25 @@ def _poll_failed(
         "consecutive_failures": failures,
         "next_poll_at": now + delay,
     }
-    if reason == "http_410" or failures >= settings.disable_after_failures:
-        updates["enabled"] = False
-        updates["disabled_reason"] = (
-            "gone (HTTP 410)"
-            if reason == "http_410"
-            else f"{failures:g} weighted failures: {reason}"
+    if reason == "http_410":
+        updates.update(enabled=False, disabled_reason=feed_rows.GONE_REASON)
+    elif retrying or failures >= settings.disable_after_failures:
+        retry = max(timedelta(seconds=settings.disabled_retry_seconds), hold)
+        updates.update(
+            enabled=False,
+            disabled_reason=feed_rows.failing_reason(failures, reason),
+            next_poll_at=now + retry,
         )
     with session_scope(settings.database) as s:
         feed = s.get(feed_rows.Feed, claim.feed_id)
         updates["polls"] = (feed.polls if feed else 0) + 1
-        feed_rows.finish_poll(s, claim, **updates)
+        written = feed_rows.finish_poll(s, claim, **updates)
     log.warning("feed %s poll failed: %s", claim.feed_id, updates["last_error"])
+    if written and updates.get("enabled") is False:
+        log.warning(
+            "feed %s %s: %s",
+            claim.feed_id,
+            "stays disabled" if retrying else "disabled",
+            updates["disabled_reason"],
+        )
     return PollResult(claim.feed_id, "failed", reason=reason)

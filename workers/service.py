@@ -12,12 +12,17 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
 from workers.app import QUEUES
 from workers.settings import Settings
+
+# Network-bound steps run in threads, so waiting on slow servers never takes a CPU process;
+# CPU-bound extraction runs in one process per core. Compose splits them the same way.
+IO_QUEUES = ("control", "feeds", "fetch")
+CPU_QUEUES = ("extract", "reports")
 
 
 @contextmanager
@@ -69,6 +74,21 @@ def worker_argv(
     return argv
 
 
+def service_argvs(settings: Settings, *, beat: bool) -> dict[str, list[str]]:
+    """The two workers of a one-machine service: threads for the network, processes for CPU."""
+    return {
+        "io": worker_argv(
+            settings,
+            queues=IO_QUEUES,
+            concurrency=settings.io_concurrency,
+            pool="threads",
+            beat=beat,
+            hostname="io@%h",
+        ),
+        "extract": worker_argv(settings, queues=CPU_QUEUES, hostname="extract@%h"),
+    }
+
+
 def die_with_parent() -> None:
     """In a child before exec: ask Linux to SIGTERM it when the parent dies.
 
@@ -83,9 +103,12 @@ def die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
 
 
-def spawn_worker(argv: Sequence[str], log_path: Path | None = None) -> subprocess.Popen[bytes]:
+def spawn_worker(
+    argv: Sequence[str], log_path: Path | None = None, *, inherit_output: bool = False
+) -> subprocess.Popen[bytes]:
     """A worker in its own process group (so it can be stopped as a whole), tied to our life."""
-    out = log_path.open("ab") if log_path else subprocess.DEVNULL
+    out: IO[bytes] | int | None
+    out = None if inherit_output else log_path.open("ab") if log_path else subprocess.DEVNULL
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "workers.app", *argv],
         stdout=out,
@@ -111,3 +134,44 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         return proc.wait()
+
+
+def stop_all(procs: Sequence[subprocess.Popen[bytes]], timeout: float = 20.0) -> list[int]:
+    """Warm shutdown of several workers at once: all are asked first, then each is waited for,
+    so the slowest one bounds the total instead of the sum of them."""
+    for proc in procs:
+        if proc.poll() is None:
+            with suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGTERM)
+    return [stop(proc, timeout) for proc in procs]
+
+
+def supervise(settings: Settings) -> int:
+    """``vistka run``: both workers (beat embedded in the network one) until a signal or a death.
+
+    SIGTERM and SIGINT stop both with a warm shutdown. If one worker dies on its own, the other
+    is stopped too and the exit code is non-zero, so a process manager restarts the service as a
+    whole rather than leaving half of it running.
+    """
+    import time
+
+    procs = [
+        spawn_worker(argv, inherit_output=True)
+        for argv in service_argvs(settings, beat=True).values()
+    ]
+    stopping: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.2)
+    finally:
+        codes = stop_all(procs, timeout=8.0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stopping:
+        return 0
+    return next((c for c in codes if c), 1)

@@ -7,6 +7,7 @@ production service, on the same code paths.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -24,7 +25,18 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     broker_url: SecretStr | None = None
 
-    concurrency: int = Field(default=4, ge=1, le=256)
+    concurrency: int = Field(
+        default_factory=lambda: max(1, len(os.sched_getaffinity(0))),
+        ge=1,
+        le=256,
+        description="extraction processes (CPU-bound): one per core",
+    )
+    io_concurrency: int = Field(
+        default=16,
+        ge=1,
+        le=512,
+        description="threads polling feeds and fetching pages (network-bound)",
+    )
     user_agent: str = "vistka/0.1 (news ingestion; +https://github.com/vistka/vistka)"
     contact_url: str | None = None
     allowed_networks: Annotated[tuple[str, ...], NoDecode] = ()
@@ -79,12 +91,31 @@ class Settings(BaseSettings):
     flower_user: str = "admin"
     flower_password: SecretStr | None = None
 
+    disabled_retry_seconds: int = Field(
+        default=86400,
+        ge=0,
+        description="a feed disabled for sustained failures is retried this often (a success "
+        "re-enables it); 0: never",
+    )
+    dispatch_per_host: int | None = Field(
+        default=None,
+        ge=1,
+        description="at most this many feeds of one host per dispatch; default 2 × "
+        "host_concurrency",
+    )
+
     @field_validator("allowed_networks", mode="before")
     @classmethod
     def _split_networks(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @property
+    def dispatch_host_cap(self) -> int:
+        """Feeds of one host a dispatch may claim: twice what the host may have in flight keeps
+        its slots busy without letting it crowd out every other host."""
+        return self.dispatch_per_host or 2 * self.host_concurrency
 
     @property
     def database(self) -> str:

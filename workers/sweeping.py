@@ -12,14 +12,30 @@ from storage.db import session_scope
 from storage.models import Article, ServiceState
 from storage.types import utcnow
 from storage.upsert import insert_stmt
+from workers.queues import queue_depths
 from workers.settings import Settings
+
+# The queue each pending status waits in.
+STEP_QUEUES = {"discovered": "fetch", "fetched": "extract"}
 
 
 def stale_articles(settings: Settings, idle: float | None = None) -> list[tuple[int, str]]:
+    """Pending rows to queue again (their message is presumed lost), each marked as handled.
+
+    A row waiting behind a backlog looks exactly like a lost one, so a status whose queue still
+    holds messages is left alone: under load the sweeper would otherwise queue every waiting
+    article again on every sweep and multiply the backlog. Lost messages are found once the
+    queue has drained (an unreadable broker counts as drained). Marking the rows means a row is
+    queued again at most once per ``sweep_after``.
+    """
     seconds = settings.sweep_after if idle is None else idle
+    depths = queue_depths(settings) if idle is None else {}
+    statuses = [st for st, q in STEP_QUEUES.items() if not depths.get(q)]
     with session_scope(settings.database) as s:
         give_up_exhausted(s, settings.max_attempts, timedelta(seconds=seconds))
-        return article_rows.stale_pending(s, idle=timedelta(seconds=seconds))
+        stale = article_rows.stale_pending(s, idle=timedelta(seconds=seconds), statuses=statuses)
+        article_rows.touch(s, [article_id for article_id, _ in stale])
+    return stale
 
 
 def give_up_exhausted(session: Session, max_attempts: int, idle: timedelta) -> int:

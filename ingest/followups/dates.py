@@ -206,12 +206,30 @@ _GRAMMAR: list[tuple[str, Callable[[Groups], When | None]]] = [
     *[(rf"\b(?i:{pattern})\b", lambda g, w=when: w) for pattern, when in RELATIVE_PHRASES],
 ]  # fmt: skip
 _COMPILED = [(re.compile(pattern), build) for pattern, build in _GRAMMAR]
+# The relative phrases are many small patterns that rarely match: one scan for any of them
+# decides whether each needs its own (about half of the time per sentence otherwise).
+_RELATIVE_FROM = len(_GRAMMAR) - len(RELATIVE_PHRASES)
+_ANY_RELATIVE = re.compile(r"\b(?i:" + "|".join(p for p, _ in RELATIVE_PHRASES) + r")\b")
+# Every other pattern needs a digit or one of these words; most sentences have none, and one
+# scan for them is cheaper than trying every pattern.
+_ANY_CUE = re.compile(
+    rf"\d|{MONTH_RE}|{WEEKDAY_RE}|{SEASON_RE}|\b{UNIT_RE}"
+    r"|\b(?i:тижня|місяця|року|недели|месяца|года|week|month|year)\b"
+)
 
 
 def find_timexes(sentence: str) -> list[Timex]:
     """Every time expression of ``sentence``, left to right, none overlapping."""
     found: list[tuple[int, int, int, When]] = []
+    cue = _ANY_CUE.search(sentence) is not None
+    relative = _ANY_RELATIVE.search(sentence) is not None
+    if not cue and not relative:
+        return []
     for rank, (pattern, build) in enumerate(_COMPILED):
+        if rank < _RELATIVE_FROM and not cue:
+            continue
+        if rank >= _RELATIVE_FROM and not relative:
+            break
         for match in pattern.finditer(sentence):
             when = build(match.groupdict())
             if when is not None and _valid(when):

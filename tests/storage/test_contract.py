@@ -295,7 +295,7 @@ def test_reader_role_reads_views_and_nothing_else(pg_url: str) -> None:
 
 @pytest.mark.integration
 def test_downgrade_revokes_but_keeps_the_shared_role(pg_url: str) -> None:
-    migrate.downgrade(pg_url, "-1")
+    migrate.downgrade(pg_url, "0001")  # below the views revision
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         assert admin.execute(
             "SELECT 1 FROM pg_roles WHERE rolname = %s", (contract.DEFAULT_READER_ROLE,)

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ingest.followups.types import FollowUp
+from ingest.tracking import Report
 from storage import followups as followup_rows
 from storage.db import session_scope
 from storage.models import Article, Event, FollowUpRow
@@ -153,7 +154,7 @@ def test_a_later_report_covers_the_event_and_statuses_follow_the_calendar(db: st
     )
     with session_scope(db) as s:
         covered = followup_rows.mark_coverage(
-            s, _article(db, 2), report, date(JAN, 1, 6), "uk", date(JAN, 1, 7)
+            s, _article(db, 2), Report(report, date(JAN, 1, 6), "uk"), date(JAN, 1, 7)
         )
     assert covered == [event_id]
     event = _event(db, event_id)

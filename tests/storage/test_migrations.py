@@ -35,28 +35,31 @@ def _tables(url: str) -> set[str]:
     return set(inspect(get_engine(url)).get_table_names())
 
 
-def test_head_is_the_reader_views_revision(tmp_path: Path) -> None:
-    assert migrate.head_revision(f"sqlite:///{tmp_path / 'x.db'}") == "0002"
+HEAD = "0004"  # 0004: feed.host (per-host dispatch cap)
 
 
-def test_upgrade_from_empty_then_down_one_step_and_up_again(empty_url: str) -> None:
+def test_head_is_the_host_page_counts_revision(tmp_path: Path) -> None:
+    assert migrate.head_revision(f"sqlite:///{tmp_path / 'x.db'}") == HEAD
+
+
+def test_upgrade_from_empty_then_down_below_the_views_and_up_again(empty_url: str) -> None:
     url = empty_url
     assert migrate.current_revision(url) is None
 
     migrate.upgrade(url)
-    assert migrate.current_revision(url) == migrate.head_revision(url) == "0002"
+    assert migrate.current_revision(url) == migrate.head_revision(url) == HEAD
     names = {v.name for v in contract.CURRENT}
     assert _views(url) == names
     assert {"article", "feed", "feed_entry", "event", "follow_up"} <= _tables(url)
     assert not names & _tables(url)  # views are not tables (autogenerate must not see them)
 
-    migrate.downgrade(url, "-1")
+    migrate.downgrade(url, "0001")
     assert migrate.current_revision(url) == "0001"
     assert _views(url) == set()
     assert "article" in _tables(url)
 
     migrate.upgrade(url)
-    assert migrate.current_revision(url) == "0002"
+    assert migrate.current_revision(url) == HEAD
     assert _views(url) == names
     with get_engine(url).connect() as conn:
         for view in contract.CURRENT:
@@ -71,7 +74,7 @@ def test_down_to_empty_and_back(empty_url: str) -> None:
     assert _views(url) == set()
     assert _tables(url) <= {"alembic_version"}
     migrate.upgrade(url)
-    assert migrate.current_revision(url) == "0002"
+    assert migrate.current_revision(url) == HEAD
 
 
 def test_models_match_the_migrated_schema(empty_url: str) -> None:
@@ -103,3 +106,24 @@ def test_a_table_rebuild_works_when_views_are_dropped_around_it(tmp_path: Path) 
     with get_engine(url).connect() as conn:
         conn.execute(text("SELECT * FROM articles")).all()
     dispose_engines()
+
+
+def test_host_page_counts_are_backfilled_and_removed(empty_url: str) -> None:
+    """0003 writes each host's page count where boilerplate learning now reads it."""
+    url = empty_url
+    migrate.upgrade(url, "0002")
+    with get_engine(url).begin() as conn:
+        for host, key in (("a.example", "k1"), ("a.example", "k2"), ("b.example", "k1")):
+            conn.execute(
+                text("INSERT INTO host_page (host, url_key) VALUES (:h, :k)"), {"h": host, "k": key}
+            )
+    migrate.upgrade(url)
+    counts = "SELECT host, pages FROM host_line WHERE fingerprint = '#pages' ORDER BY host"
+    with get_engine(url).connect() as conn:
+        assert [tuple(r) for r in conn.execute(text(counts))] == [
+            ("a.example", 2),
+            ("b.example", 1),
+        ]
+    migrate.downgrade(url, "0002")
+    with get_engine(url).connect() as conn:
+        assert conn.execute(text(counts)).all() == []

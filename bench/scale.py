@@ -1,0 +1,203 @@
+"""Does the cost per article stay flat as the database grows, and how long is a dispatch cycle?
+
+For each size (1,000 and 100,000 stored articles by default) a fresh PostgreSQL database is
+filled with that many stored articles, with everything an article leaves behind in the shared
+indexes (58 near-duplicate band keys, 3 exact keys, a host page), spread over 500 hosts. Then the
+same loopback site as ``bench.pipeline`` (pages of ``../shared/corpus/extraction-benchmark``) goes
+through the service's own steps in this process — poll, fetch, extract, the code the tasks run,
+without Celery — and the CPU and wall time per article are printed side by side. Celery's
+per-message cost does not depend on the database's size; ``bench.pipeline`` measures it.
+
+The dispatch figure: 10,000 due feeds on 1,000 hosts in the larger database; the time of each
+dispatch cycle (``workers.polling.dispatch``, the beat task's body) until every feed is claimed.
+
+    .venv/bin/python -m bench.scale [--sizes 1000,100000] [--pages 200] [--shared ../shared]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import site as bench_site
+from bench.pipeline import PROJECT_ROOT, fresh_database, machine, served, service_env, vistka
+
+FLAT_TARGET = 0.15  # the issue's bound on the growth of the cost per article
+DISPATCH_TARGET_S = 1.0
+
+# Stored articles as the pipeline leaves them, written by the database itself (generate_series):
+# a Python loop would take longer than the measurement.
+_FILL = [
+    """INSERT INTO article (id, url_key, url, host, status, attempts, title, text, language,
+         content_hash, canonical_key, story_id, discovered_at, stored_at, updated_at,
+         published_at)
+       SELECT g, md5('u' || g) || md5('v' || g), 'https://h' || (g % 500) || '.example/a/' || g,
+         'h' || (g % 500) || '.example', 'stored', 1, 'Article ' || g, 'Text of article ' || g,
+         'en', md5('t' || g) || md5('s' || g), md5('c' || g) || md5('d' || g), g,
+         now() - (g || ' seconds')::interval, now(), now(), now() - (g || ' seconds')::interval
+       FROM generate_series(1, :n) AS g""",
+    """INSERT INTO article_band (band_key, article_id)
+       SELECT (CASE WHEN b < 50 THEN 'w' ELSE 'l' END) || b || ':' || substr(md5(g || ':' || b), 1,
+         16), g
+       FROM generate_series(1, :n) AS g, generate_series(0, 57) AS b""",
+    """INSERT INTO article_key (key, article_id)
+       SELECT k || ':' || md5(k || g) || md5(g || k), g
+       FROM generate_series(1, :n) AS g, unnest(ARRAY['url', 'text', 'canon']) AS k""",
+    """INSERT INTO host_page (host, url_key)
+       SELECT 'h' || (g % 500) || '.example', md5('u' || g) || md5('v' || g)
+       FROM generate_series(1, :n) AS g""",
+    "SELECT setval(pg_get_serial_sequence('article', 'id'), :n)",
+]
+_FEEDS = """INSERT INTO feed (url, host, enabled, interval_seconds, current_interval_seconds,
+      polls, consecutive_failures, entries_seen, next_poll_at, created_at, updated_at)
+    SELECT 'https://f' || (g % 1000) || '.example/feed/' || g, 'f' || (g % 1000) || '.example',
+      true, 900, 900, 0, 0, 0, now() - interval '1 minute', now(), now()
+    FROM generate_series(1, 10000) AS g"""
+
+
+def fill(database: str, size: int) -> float:
+    from sqlalchemy import create_engine, text
+
+    started = time.perf_counter()
+    engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        for statement in _FILL:
+            conn.execute(text(statement), {"n": size})
+    with engine.connect() as conn:
+        conn.execute(text("COMMIT"))
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def pipeline_cost(base: str, feed_paths: list[str]) -> tuple[int, float, float]:
+    """(articles, CPU s, wall s) of poll → fetch → extract, in this process."""
+    from workers import extracting, fetching, polling
+    from workers.settings import get_settings
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    extracting.warm_up()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    ids: list[int] = []
+    for claim in polling.dispatch(settings, force=True):
+        ids += polling.poll(settings, claim).new_article_ids
+    for article_id in ids:
+        fetching.fetch(settings, article_id)
+    for article_id in ids:
+        extracting.extract(settings, article_id)
+    return len(ids), time.process_time() - cpu0, time.perf_counter() - wall0
+
+
+def dispatch_cycles(database: str) -> list[tuple[int, float]]:
+    from sqlalchemy import create_engine, text
+
+    from workers import polling
+    from workers.settings import get_settings
+
+    engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text(_FEEDS))
+        conn.execute(text("ANALYZE feed"))
+    engine.dispose()
+    settings = get_settings()
+    cycles: list[tuple[int, float]] = []
+    while len(cycles) < 100:
+        started = time.perf_counter()
+        claimed = len(polling.dispatch(settings))
+        cycles.append((claimed, time.perf_counter() - started))
+        if claimed == 0:
+            break
+    return cycles
+
+
+def measure(args: argparse.Namespace) -> int:
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"vistka scale benchmark: sizes {sizes}, {args.pages} pages; {machine()}", flush=True)
+    sources = bench_site.load_sources(args.shared / "corpus")
+    rows: list[tuple[int, int, float, float, float]] = []
+    cycles: list[tuple[int, float]] = []
+    with tempfile.TemporaryDirectory(prefix="vistka-scale-") as tmp:
+        root = Path(tmp)
+        for size in sizes:
+            site = bench_site.build(sources, args.pages, 10, seed=size % 9973)
+            site_dir = root / f"site-{size}"
+            site_dir.mkdir()
+            bench_site.write(site, site_dir)
+            with served(site_dir, 0.0) as (base, _), fresh_database() as database:
+                env = service_env(root / f"data-{size}", database, 1)
+                env["VISTKA_DISPATCH_BATCH"] = str(args.dispatch_batch)
+                (root / f"data-{size}").mkdir()
+                vistka(env, "db", "upgrade")
+                print(f"{size:,} stored articles: filling …", flush=True)
+                filled = fill(database, size)
+                for path in site.feeds:
+                    vistka(env, "feeds", "add", base + path)
+                os.environ.update(env)
+                n, cpu, wall = pipeline_cost(base, list(site.feeds))
+                rows.append((size, n, cpu, wall, filled))
+                if size == max(sizes):
+                    print("dispatch: 10,000 feeds on 1,000 hosts …", flush=True)
+                    cycles = dispatch_cycles(database)
+                from storage.db import dispose_engines
+
+                dispose_engines()
+    report(rows, cycles, args.dispatch_batch)
+    return 0
+
+
+def report(
+    rows: list[tuple[int, int, float, float, float]],
+    cycles: list[tuple[int, float]],
+    batch: int,
+) -> None:
+    print()
+    print(f"{'stored before':>14} {'articles':>9} {'CPU ms/article':>15} {'wall ms/article':>16}")
+    for size, n, cpu, wall, filled in rows:
+        print(
+            f"{size:>14,} {n:>9} {cpu / n * 1000:>15.1f} {wall / n * 1000:>16.1f}"
+            f"   (filled in {filled:.0f} s)"
+        )
+    if len(rows) >= 2:
+        small, large = rows[0], rows[-1]
+        cpu_growth = (large[2] / large[1]) / (small[2] / small[1]) - 1
+        wall_growth = (large[3] / large[1]) / (small[3] / small[1]) - 1
+        print(
+            f"growth {small[0]:,} → {large[0]:,}: CPU {cpu_growth:+.1%}, wall {wall_growth:+.1%}"
+            f"   (target within ±{FLAT_TARGET:.0%})"
+        )
+    if cycles:
+        claimed = sum(c for c, _ in cycles)
+        total = sum(t for _, t in cycles)
+        worst = max(t for _, t in cycles)
+        print(
+            f"dispatch: {claimed:,} feeds in {len(cycles)} cycles of ≤ {batch} "
+            f"(the last one empty), total {total * 1000:.0f} ms, slowest cycle "
+            f"{worst * 1000:.0f} ms   (target: a cycle over 10,000 feeds < "
+            f"{DISPATCH_TARGET_S:g} s)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--dispatch-batch", type=int, default=500)
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=Path(os.environ.get("VISTKA_SHARED_DIR", PROJECT_ROOT.parent / "shared")),
+    )
+    args = parser.parse_args(argv)
+    if not (args.shared / "corpus" / "extraction-benchmark").is_dir():
+        print(f"no corpus at {args.shared}: set --shared or VISTKA_SHARED_DIR", file=sys.stderr)
+        return 2
+    return measure(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
