@@ -11,6 +11,9 @@ per-message cost does not depend on the database's size; ``bench.pipeline`` meas
 The dispatch figure: 10,000 due feeds on 1,000 hosts in the larger database; the time of each
 dispatch cycle (``workers.polling.dispatch``, the beat task's body) until every feed is claimed.
 
+The re-poll figure: 1,000 feeds (one page each) polled once, then polled again unchanged: the
+requests the site saw (feeds only, answered 304; no page) and the CPU per poll, in this process.
+
     .venv/bin/python -m bench.scale [--sizes 1000,100000] [--pages 200] [--shared ../shared]
 """
 
@@ -115,6 +118,45 @@ def dispatch_cycles(database: str) -> list[tuple[int, float]]:
     return cycles
 
 
+def repoll(sources: list[tuple[str, str]], root: Path, feeds: int) -> tuple[dict[str, int], float]:
+    """(requests the site saw, CPU s) for the second poll of ``feeds`` unchanged feeds."""
+    from bench.pipeline import site_stats
+    from workers import polling
+    from workers.settings import get_settings
+
+    site = bench_site.build(sources, feeds, feeds, seed=feeds)
+    (root / "repoll").mkdir()
+    bench_site.write(site, root / "repoll")
+    with served(root / "repoll", 0.0) as (base, _), fresh_database() as database:
+        env = service_env(root / "data-repoll", database, 1)
+        env["VISTKA_DISPATCH_BATCH"] = str(feeds)  # one forced dispatch takes every feed
+        (root / "data-repoll").mkdir()
+        vistka(env, "db", "upgrade")
+        opml = root / "repoll.opml"
+        opml.write_text(
+            '<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>'
+            + "".join(f'<outline type="rss" xmlUrl="{base}{p}"/>' for p in site.feeds)
+            + "</body></opml>",
+            encoding="utf-8",
+        )
+        vistka(env, "feeds", "import", str(opml))
+        os.environ.update(env)
+        get_settings.cache_clear()
+        settings = get_settings()
+        for claim in polling.dispatch(settings, force=True):
+            polling.poll(settings, claim)
+        site_stats(base, reset=True)
+        cpu0 = time.process_time()
+        for claim in polling.dispatch(settings, force=True):
+            polling.poll(settings, claim)
+        cpu = time.process_time() - cpu0
+        requests = site_stats(base)
+        from storage.db import dispose_engines
+
+        dispose_engines()
+    return requests, cpu
+
+
 def measure(args: argparse.Namespace) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"vistka scale benchmark: sizes {sizes}, {args.pages} pages; {machine()}", flush=True)
@@ -146,7 +188,15 @@ def measure(args: argparse.Namespace) -> int:
                 from storage.db import dispose_engines
 
                 dispose_engines()
+        print(f"re-poll: {args.repoll_feeds:,} unchanged feeds …", flush=True)
+        requests, repoll_cpu = repoll(sources, root, args.repoll_feeds)
     report(rows, cycles, args.dispatch_batch)
+    print(
+        f"re-poll of {args.repoll_feeds:,} unchanged feeds: requests "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(requests.items()))
+        + f"; CPU {1000 * repoll_cpu / args.repoll_feeds:.1f} ms per poll   (target: no page, "
+        "≤ 5 ms)"
+    )
     return 0
 
 
@@ -187,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--dispatch-batch", type=int, default=500)
+    parser.add_argument("--repoll-feeds", type=int, default=1000)
     parser.add_argument(
         "--shared",
         type=Path,

@@ -185,9 +185,16 @@ class Report:
         self.text = text
         self.published = published
         self.lang = guess_language(text, language)
-        self.terms = text_terms(text, self.lang)
+        self._terms: frozenset[str] | None = None
         self._places: dict[str, bool] = {}
         self._sentences: list[tuple[str, frozenset[str]]] | None = None
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """The text's content lemmas, analysed when the first event in its dates asks."""
+        if self._terms is None:
+            self._terms = text_terms(self.text, self.lang)
+        return self._terms
 
     def mentions(self, location: str) -> bool:
         if location not in self._places:

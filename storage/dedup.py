@@ -35,17 +35,26 @@ def add_bands(session: Session, article_id: int, band_keys: Sequence[str]) -> No
 
 
 def candidates(session: Session, band_keys: Sequence[str], exclude: int) -> list[Candidate]:
-    """Stored articles sharing at least one band with the given keys (originals and copies)."""
+    """Stored articles sharing at least one band with the given keys (originals and copies).
+
+    Two plain lookups by primary key rather than one join: the join's plan depends on table
+    statistics, and on a PostgreSQL without fresh ones (autovacuum off, a bulk load) it became a
+    scan of ``article`` probing the band index once per row — seconds per article, inside the
+    dedup lock. The usual answer is no candidate at all, and then the second query is skipped.
+    """
     if not band_keys:
         return []
-    ids = select(col(ArticleBand.article_id)).where(col(ArticleBand.band_key).in_(list(band_keys)))
+    found = session.scalars(
+        select(col(ArticleBand.article_id))
+        .where(col(ArticleBand.band_key).in_(sorted(set(band_keys))))
+        .distinct()
+    ).all()
+    ids = sorted({int(i) for i in found} - {exclude})
+    if not ids:
+        return []
     rows = session.execute(
         select(col(Article.id), col(Article.signature), col(Article.language))
-        .where(
-            col(Article.id).in_(ids),
-            col(Article.id) != exclude,
-            col(Article.signature).is_not(None),
-        )
+        .where(col(Article.id).in_(ids), col(Article.signature).is_not(None))
         .order_by(col(Article.id))
     ).all()
     return [Candidate(int(r[0]), bytes(r[1]), r[2]) for r in rows]

@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session, col
 
 from ingest.urls import BadURL, canonical_url, url_key
+from storage import feeds as feed_rows
 from storage.db import session_scope
 from storage.models import Article, Feed, FeedEntry, ServiceState
 from storage.types import utcnow
@@ -128,7 +129,7 @@ def feed_health(feed: Feed, vol: Volume, now: datetime) -> dict[str, object]:
     )
     flags: list[str] = []
     if not feed.enabled:
-        flags.append("disabled")
+        flags.append("disabled")  # "state" tells a slow retry from a final stop
     if feed.consecutive_failures >= FAILING_AFTER:
         flags.append("failing")
     if (
@@ -149,6 +150,7 @@ def feed_health(feed: Feed, vol: Volume, now: datetime) -> dict[str, object]:
         "url": feed.url,
         "title": feed.title,
         "enabled": feed.enabled,
+        "state": feed_rows.feed_state(feed),
         "disabled_reason": feed.disabled_reason,
         "last_success_at": iso(feed.last_success_at),
         "last_error_at": iso(feed.last_error_at),

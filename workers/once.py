@@ -83,6 +83,7 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
         for article_id, status in sweeping.stale_articles(settings, idle=0):
             (fetch_article if status == "discovered" else extract_article).delay(article_id)
         tokens = {c.token for c in claims}
+        next_analyze = time.monotonic() + 5.0
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -116,6 +117,9 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
                     )
                     if pending == 0:
                         break
+                if time.monotonic() >= next_analyze:  # no beat here, so no sweeper does it
+                    sweeping.refresh_statistics(settings)
+                    next_analyze = time.monotonic() + 10.0
                 time.sleep(0.25)
     finally:
         stop_all(procs)

@@ -8,6 +8,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col
 
 from storage import articles as article_rows
+from storage import planner
 from storage.db import session_scope
 from storage.models import Article, ServiceState
 from storage.types import utcnow
@@ -36,6 +37,14 @@ def stale_articles(settings: Settings, idle: float | None = None) -> list[tuple[
         stale = article_rows.stale_pending(s, idle=timedelta(seconds=seconds), statuses=statuses)
         article_rows.touch(s, [article_id for article_id, _ in stale])
     return stale
+
+
+def refresh_statistics(settings: Settings) -> list[str]:
+    """ANALYZE the hot tables that changed a lot since their last analysis (``storage.planner``)."""
+    with session_scope(settings.database) as s:
+        tables = planner.stale_tables(s)
+        planner.analyze(s, tables)
+    return tables
 
 
 def give_up_exhausted(session: Session, max_attempts: int, idle: timedelta) -> int:

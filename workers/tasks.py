@@ -80,6 +80,9 @@ def extract_article(self: Task, article_id: int) -> str:
 def sweep() -> int:
     """Re-queue pending articles whose messages were lost (the database is the source of truth)."""
     settings = get_settings()
+    analysed = sweeping.refresh_statistics(settings)
+    if analysed:
+        log.info("planner statistics refreshed: %s", ", ".join(analysed))
     stale = sweeping.stale_articles(settings)
     for article_id, status in stale:
         (fetch_article if status == "discovered" else extract_article).delay(article_id)

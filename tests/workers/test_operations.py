@@ -362,7 +362,7 @@ def _assert_no_secrets(data: Path, cli_output: list[subprocess.CompletedProcess[
 
 def test_feeds_health_flags_failing_and_silent_feeds(tmp_path: Path) -> None:
     with backend("embedded", tmp_path) as b:
-        for name in ("steady", "silent", "failing"):
+        for name in ("steady", "silent", "failing", "resting"):
             b.cli("feeds", "add", f"https://{name}.example/rss.xml")
         now = datetime.now(UTC)
         with session_scope(b.database_url) as s:
@@ -394,6 +394,13 @@ def test_feeds_health_flags_failing_and_silent_feeds(tmp_path: Path) -> None:
                         last_success_at=now - timedelta(days=2),
                         consecutive_failures=4.0,
                     )
+                if name == "resting":  # disabled after sustained failures: slow retry
+                    values.update(
+                        enabled=False,
+                        disabled_reason="30 weighted failures: http_503",
+                        consecutive_failures=30.0,
+                        next_poll_at=now + timedelta(days=1),
+                    )
                 s.execute(update(Feed).where(col(Feed.id) == feed_id).values(**values))
         health = {
             row["url"].split("//")[1].split(".")[0]: row
@@ -407,8 +414,11 @@ def test_feeds_health_flags_failing_and_silent_feeds(tmp_path: Path) -> None:
         # A failing feed is flagged as failing, not as silent (its polls do not succeed).
         assert health["failing"]["flags"] == ["failing"], health["failing"]
         assert health["failing"]["last_error_reason"] == "http_503"
+        assert health["failing"]["state"] == health["steady"]["state"] == "enabled"
+        assert health["resting"]["flags"] == ["disabled", "failing"], health["resting"]
+        assert health["resting"]["state"] == "retrying"
         table = b.cli("feeds", "health").stdout
-        assert "1 failing" in table and "1 silent" in table, table
+        assert "2 failing" in table and "1 silent" in table and "1 disabled" in table, table
 
 
 def test_flower_refuses_to_start_without_a_password(tmp_path: Path) -> None:
