@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
-from functools import lru_cache
 
 from ingest.http import Fetcher, FetchPolicy
 from ingest.schedule import ScheduleBounds
 from workers.settings import Settings
 
-
-@lru_cache(maxsize=4)
-def _fetcher(policy: FetchPolicy) -> Fetcher:
-    return Fetcher(policy)
+_local = threading.local()
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
-    """One HTTP client per process and policy (connection reuse across tasks)."""
-    return _fetcher(fetch_policy(settings))
+    """One HTTP client per thread and policy, reused across tasks (kept-alive connections).
+
+    Per thread, not per process: the network worker runs its tasks in threads, and a Fetcher
+    keeps per-fetch state (the redirect chain's cookies) on its client.
+    """
+    policy = fetch_policy(settings)
+    fetchers: dict[FetchPolicy, Fetcher] = _local.__dict__.setdefault("fetchers", {})
+    fetcher = fetchers.get(policy)
+    if fetcher is None:
+        if len(fetchers) >= 4:  # settings changed under us (tests): drop the old clients
+            fetchers.clear()
+        fetcher = fetchers[policy] = Fetcher(policy)
+    return fetcher
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
