@@ -135,11 +135,12 @@ def _process(settings: Settings, inputs: Inputs) -> Stored:
         with session_scope(settings.database) as s:
             article_rows.fail(s, article_id, "extraction: no_text: only this host's boilerplate")
         return Stored(article_id, "failed")
-    return _store(settings, article_id, ex, text, inputs.page_url)
+    return _store(settings, inputs, ex, text)
 
 
-def _store(settings: Settings, article_id: int, ex: Extracted, text: str, page_url: str) -> Stored:
-    canonical = _canonical(ex.canonical_url, page_url)
+def _store(settings: Settings, inputs: Inputs, ex: Extracted, text: str) -> Stored:
+    article_id = inputs.article_id
+    canonical = _canonical(ex.canonical_url, inputs.page_url)
     content_hash = dedup.content_hash(text)
     sig = dedup.signature(text)
     fields = _fields(ex, text, canonical, content_hash, sig.to_bytes(), settings)
@@ -151,24 +152,25 @@ def _store(settings: Settings, article_id: int, ex: Extracted, text: str, page_u
     with session_scope(settings.database) as s:
         article_rows.serialise_dedup(s)
         article_rows.update_article(s, article_id, **fields)
-        result = decide_duplicates(s, article_id, canonical, content_hash, sig)
+        result = decide_duplicates(s, article_id, inputs.url_key, canonical, content_hash, sig)
         if result.status == "stored":
-            _link_translation(s, article_id, ex, tsig)
+            _link_translation(s, article_id, inputs.host, ex, tsig)
             _follow_ups(s, article_id, found, report, ex.language)
-        if settings.keep_raw_html == "hash":
-            article_rows.update_article(s, article_id, raw_html=None)
     return result
 
 
 def decide_duplicates(
-    s: Session, article_id: int, canonical: str, content_hash: str, sig: dedup.Signature
+    s: Session,
+    article_id: int,
+    own_url_key: str,
+    canonical: str,
+    content_hash: str,
+    sig: dedup.Signature,
 ) -> Stored:
     """Exact keys first (canonical URL, text hash: owned atomically), then the near-duplicate
     index; the article joins the story of what it copies, or starts its own."""
-    art = s.get(Article, article_id, populate_existing=True)
-    assert art is not None
     bands = dedup.band_keys(sig)
-    keys = [f"url:{url_key(canonical)}", f"url:{art.url_key}", f"text:{content_hash}"]
+    keys = [f"url:{url_key(canonical)}", f"url:{own_url_key}", f"text:{content_hash}"]
     owner = article_rows.claim_keys(s, article_id, keys)
     near = None if owner is not None else _nearest(s, article_id, sig, bands)
     if owner is not None:
@@ -184,15 +186,14 @@ def decide_duplicates(
 
 
 def _link_translation(
-    s: Session, article_id: int, ex: Extracted, sig: translation.Signature | None
+    s: Session, article_id: int, host: str, ex: Extracted, sig: translation.Signature | None
 ) -> None:
     """Language versions join one story, marked as translations: those named by ``hreflang``,
     else a stored uk/ru version on this host whose anchors match (``ingest.translation``)."""
     keys = translation.translation_band_keys(sig)
     other = article_rows.translation_of(s, article_id, ex.alternates, ex.language)
-    mine = s.get(Article, article_id)
-    if other is None and sig is not None and mine is not None:
-        me = translation.Version(sig, ex.language, mine.host, ex.published_at)
+    if other is None and sig is not None:
+        me = translation.Version(sig, ex.language, host, ex.published_at)
         for cand in dedup_rows.candidates(s, keys, exclude=article_id):
             art = s.get(Article, cand.article_id)
             if art is None or art.status != "stored" or not art.text:
@@ -300,7 +301,7 @@ def _fields(
     signature: bytes,
     settings: Settings,
 ) -> dict[str, object]:
-    return {
+    fields: dict[str, object] = {
         "status": "stored",
         "lease_until": None,
         "fail_reason": None,
@@ -325,3 +326,6 @@ def _fields(
         "similarity": None,
         "stored_at": utcnow(),
     }
+    if settings.keep_raw_html == "hash":
+        fields["raw_html"] = None  # only raw_sha256 is kept
+    return fields

@@ -65,7 +65,7 @@ def rebuild_dedup(settings: Settings, batch: int = 200, progress: Progress | Non
                     s, article_id, content_hash=content_hash, signature=sig.to_bytes()
                 )
                 result = decide_duplicates(
-                    s, article_id, art.canonical_url or art.url, content_hash, sig
+                    s, article_id, art.url_key, art.canonical_url or art.url, content_hash, sig
                 )
                 if result.status == "stored" and art.alternates:
                     pairs = [tuple(p) for p in json.loads(art.alternates)]
