@@ -44,6 +44,7 @@ bench: env services
 	$(BIN)/python -m bench.dedup
 	$(BIN)/python -m bench.followups
 	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
