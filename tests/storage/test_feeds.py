@@ -131,7 +131,8 @@ def test_two_concurrent_dispatchers_claim_each_of_200_feeds_exactly_once(db: str
     assert len(a) + len(b) == 200
     assert set(a).isdisjoint(b)
     assert len(set(a) | set(b)) == 200
-    assert a and b, "both dispatchers should have taken part"
+    # No claim that both took part: SQLite serialises writers, and one thread may well take
+    # every batch before the other gets the lock. Exactly-once is the property that matters.
 
 
 def test_finish_poll_with_a_stale_token_changes_nothing(db: str) -> None:
