@@ -121,9 +121,7 @@ def dispatch_cycles(database: str) -> list[tuple[int, float]]:
 
 def repoll(sources: list[tuple[str, str]], root: Path, feeds: int) -> tuple[dict[str, int], float]:
     """(requests the site saw, CPU s) for the second poll of ``feeds`` unchanged feeds."""
-    from bench.pipeline import site_stats
-    from workers import polling
-    from workers.settings import get_settings
+    from bench.pipeline import repoll_in_process, site_stats
 
     site = bench_site.build(sources, feeds, feeds, seed=feeds)
     (root / "repoll").mkdir()
@@ -141,16 +139,9 @@ def repoll(sources: list[tuple[str, str]], root: Path, feeds: int) -> tuple[dict
             encoding="utf-8",
         )
         vistka(env, "feeds", "import", str(opml))
-        os.environ.update(env)
-        get_settings.cache_clear()
-        settings = get_settings()
-        for claim in polling.dispatch(settings, force=True):
-            polling.poll(settings, claim)
+        repoll_in_process(env)  # the first poll: entries recorded, validators kept
         site_stats(base, reset=True)
-        cpu0 = time.process_time()
-        for claim in polling.dispatch(settings, force=True):
-            polling.poll(settings, claim)
-        cpu = time.process_time() - cpu0
+        cpu = repoll_in_process(env)
         requests = site_stats(base)
         from storage.db import dispose_engines
 

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ingest.dedup import Signature, _bands, _jaccard, _minhash
+from ingest.urls import BadURL, url_key
 
 __all__ = [
     "MAX_TIME_APART",
@@ -281,6 +283,42 @@ def _language(version: Version) -> str | None:
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def alternate_keys(alternates: Iterable[tuple[str, str]], language: str | None) -> list[str]:
+    """URL keys of the other language versions a page names (``hreflang``), its own skipped."""
+    own = (language or "").lower()
+    keys: list[str] = []
+    for lang, url in alternates:
+        if own and lang.split("-")[0].lower() == own:
+            continue
+        try:
+            keys.append(url_key(url))
+        except BadURL:
+            continue
+    return keys
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored article the translation rule may compare a new one with."""
+
+    article_id: int
+    text: str
+    language: str | None
+    host: str
+    published_at: datetime | None
+
+
+def first_translation(me: Version, stored: Iterable[Stored]) -> int | None:
+    """The first stored article that is the other language version of ``me``, if any."""
+    for other in stored:
+        sig = translation_signature(other.text, other.language)
+        if sig is not None and is_translation(
+            me, Version(sig, other.language, other.host, other.published_at)
+        ):
+            return other.article_id
+    return None
 
 
 def is_translation(a: Version, b: Version) -> bool:

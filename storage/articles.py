@@ -314,22 +314,10 @@ def serialise_dedup(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(7316001)"))
 
 
-def translation_of(
-    session: Session,
-    article_id: int,
-    alternates: Sequence[tuple[str, str]],
-    language: str | None,
-) -> int | None:
-    """The stored original of another language version this page names (``hreflang``)."""
-    from ingest.urls import BadURL, url_key
-
-    for lang, url in alternates:
-        if language and lang.split("-")[0].lower() == language.lower():
-            continue
-        try:
-            key = url_key(url)
-        except BadURL:
-            continue
+def translation_of(session: Session, article_id: int, url_keys: Sequence[str]) -> int | None:
+    """The stored original of another language version named by these URL keys (``hreflang``:
+    ``ingest.translation.alternate_keys``)."""
+    for key in url_keys:
         other = by_url_key(session, key)
         if other is not None and other.id != article_id and other.status == "stored":
             return root_of(session, int(other.id or 0))

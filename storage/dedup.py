@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from ingest import translation
 from storage.models import Article, ArticleBand
 from storage.upsert import insert_stmt
 
@@ -42,14 +43,7 @@ def candidates(session: Session, band_keys: Sequence[str], exclude: int) -> list
     scan of ``article`` probing the band index once per row — seconds per article, inside the
     dedup lock. The usual answer is no candidate at all, and then the second query is skipped.
     """
-    if not band_keys:
-        return []
-    found = session.scalars(
-        select(col(ArticleBand.article_id))
-        .where(col(ArticleBand.band_key).in_(sorted(set(band_keys))))
-        .distinct()
-    ).all()
-    ids = sorted({int(i) for i in found} - {exclude})
+    ids = _sharing(session, band_keys, exclude)
     if not ids:
         return []
     rows = session.execute(
@@ -58,3 +52,41 @@ def candidates(session: Session, band_keys: Sequence[str], exclude: int) -> list
         .order_by(col(Article.id))
     ).all()
     return [Candidate(int(r[0]), bytes(r[1]), r[2]) for r in rows]
+
+
+def stored_versions(
+    session: Session, band_keys: Sequence[str], exclude: int
+) -> list[translation.Stored]:
+    """Stored articles (not copies) sharing a translation band with the given keys, with what
+    the translation rule reads; the page itself is not loaded."""
+    ids = _sharing(session, band_keys, exclude)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(
+            col(Article.id),
+            col(Article.text),
+            col(Article.language),
+            col(Article.host),
+            col(Article.published_at),
+        )
+        .where(
+            col(Article.id).in_(ids),
+            col(Article.status) == "stored",
+            col(Article.text).is_not(None),
+        )
+        .order_by(col(Article.id))
+    ).all()
+    return [translation.Stored(int(r[0]), str(r[1]), r[2], str(r[3]), r[4]) for r in rows]
+
+
+def _sharing(session: Session, band_keys: Sequence[str], exclude: int) -> list[int]:
+    """Ids of the articles holding any of the band keys, ``exclude`` left out."""
+    if not band_keys:
+        return []
+    found = session.scalars(
+        select(col(ArticleBand.article_id))
+        .where(col(ArticleBand.band_key).in_(sorted(set(band_keys))))
+        .distinct()
+    ).all()
+    return sorted({int(i) for i in found} - {exclude})

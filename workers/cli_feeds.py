@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlmodel import Session
 
 from ingest.opml import OpmlFeed, parse_opml, render_opml
 from ingest.urls import is_http_url
@@ -97,14 +98,20 @@ def list_(as_json: bool = typer.Option(False, "--json", help="machine-readable o
     console.print(table)
 
 
+def _feed(session: Session, ref: str) -> Feed:
+    """The feed by id or URL, or a clear message and exit code 1."""
+    feed = feed_rows.get_feed(session, ref)
+    if feed is None:
+        fail(f"no such feed: {ref}")
+    return feed
+
+
 @feeds_app.command("remove")
 def remove(ref: str = typer.Argument(..., help="feed id or URL")) -> None:
     """Remove a feed (its articles stay)."""
     settings = ready_settings()
     with session_scope(settings.database) as s:
-        feed = feed_rows.get_feed(s, ref)
-        if feed is None:
-            fail(f"no such feed: {ref}")
+        feed = _feed(s, ref)
         feed_rows.remove_feed(s, feed)
         console.print(f"removed: feed {feed.id} {feed.url}")
 
@@ -114,9 +121,7 @@ def enable(ref: str = typer.Argument(..., help="feed id or URL")) -> None:
     """Turn a feed back on: failures forgotten, polled at the next dispatch."""
     settings = ready_settings()
     with session_scope(settings.database) as s:
-        feed = feed_rows.get_feed(s, ref)
-        if feed is None:
-            fail(f"no such feed: {ref}")
+        feed = _feed(s, ref)
         was = feed_rows.feed_state(feed)
         reason = feed.disabled_reason
         feed_rows.enable_feed(s, feed, utcnow())
@@ -134,9 +139,7 @@ def disable(
     """Stop polling a feed until `feeds enable` (never retried automatically; articles stay)."""
     settings = ready_settings()
     with session_scope(settings.database) as s:
-        feed = feed_rows.get_feed(s, ref)
-        if feed is None:
-            fail(f"no such feed: {ref}")
+        feed = _feed(s, ref)
         feed_rows.disable_feed(s, feed, note)
         console.print(f"disabled ({feed.disabled_reason}): feed {feed.id} {feed.url}")
 

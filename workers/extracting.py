@@ -191,19 +191,14 @@ def _link_translation(
     """Language versions join one story, marked as translations: those named by ``hreflang``,
     else a stored uk/ru version on this host whose anchors match (``ingest.translation``)."""
     keys = translation.translation_band_keys(sig)
-    other = article_rows.translation_of(s, article_id, ex.alternates, ex.language)
+    named = translation.alternate_keys(ex.alternates, ex.language)
+    other = article_rows.translation_of(s, article_id, named)
     if other is None and sig is not None:
         me = translation.Version(sig, ex.language, host, ex.published_at)
-        for cand in dedup_rows.candidates(s, keys, exclude=article_id):
-            art = s.get(Article, cand.article_id)
-            if art is None or art.status != "stored" or not art.text:
-                continue
-            their = translation.translation_signature(art.text, art.language)
-            if their is not None and translation.is_translation(
-                me, translation.Version(their, art.language, art.host, art.published_at)
-            ):
-                other = article_rows.root_of(s, cand.article_id)
-                break
+        match = translation.first_translation(
+            me, dedup_rows.stored_versions(s, keys, exclude=article_id)
+        )
+        other = article_rows.root_of(s, match) if match is not None else None
     if other is not None:
         article_rows.update_article(
             s, article_id, translation_of=other, story_id=article_rows.story_of(s, other)

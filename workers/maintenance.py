@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import col
 
-from ingest import dedup
+from ingest import dedup, translation
 from storage import articles as article_rows
 from storage.db import session_scope
 from storage.models import Article, ArticleBand, ArticleKey
@@ -68,13 +68,9 @@ def rebuild_dedup(settings: Settings, batch: int = 200, progress: Progress | Non
                     s, article_id, art.url_key, art.canonical_url or art.url, content_hash, sig
                 )
                 if result.status == "stored" and art.alternates:
-                    pairs = [tuple(p) for p in json.loads(art.alternates)]
-                    other = article_rows.translation_of(
-                        s,
-                        article_id,
-                        pairs,
-                        art.language,
-                    )
+                    pairs = [(str(p[0]), str(p[1])) for p in json.loads(art.alternates)]
+                    named = translation.alternate_keys(pairs, art.language)
+                    other = article_rows.translation_of(s, article_id, named)
                     if other is not None:
                         article_rows.update_article(
                             s,

@@ -93,18 +93,8 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
             feed_rows.finish_poll(s, claim, next_poll_at=now + timedelta(seconds=busy.wait))
         return PollResult(claim.feed_id, "skipped", reason=busy.reason)
     except FetchError as err:
-        return _poll_failed(
-            settings,
-            claim,
-            failures,
-            base,
-            err.reason,
-            str(err),
-            err.kind,
-            err.status,
-            err.retry_after,
-            retrying=retrying,
-        )
+        failure = Failure(err.reason, str(err), err.kind, err.status, err.retry_after)
+        return _poll_failed(settings, claim, failures, base, failure, retrying=retrying)
 
     common: dict[str, object] = {
         "polls": polls + 1,
@@ -134,18 +124,8 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
     try:
         parsed = parse_feed(fetched.body, fetched.url, fetched.headers)
     except NotAFeed as err:
-        return _poll_failed(
-            settings,
-            claim,
-            failures,
-            base,
-            err.reason,
-            str(err),
-            "hard",
-            fetched.status,
-            None,
-            retrying=retrying,
-        )
+        failure = Failure(err.reason, str(err), "hard", fetched.status)
+        return _poll_failed(settings, claim, failures, base, failure, retrying=retrying)
 
     entries = feed_entries(parsed)
     problems = [parsed.problem] if parsed.problem else []
@@ -224,22 +204,30 @@ def _log_revived(feed_id: int, failures: float) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why a poll failed, as the feed row records it (``kind`` weighs it: FAILURE_WEIGHTS)."""
+
+    reason: str
+    message: str
+    kind: str
+    status: int | None = None
+    retry_after: float | None = None
+
+
 def _poll_failed(
     settings: Settings,
     claim: Claim,
     failures: float,
     base: timedelta,
-    reason: str,
-    message: str,
-    kind: str,
-    status: int | None,
-    retry_after_s: float | None,
+    failure: Failure,
     *,
     retrying: bool = False,
 ) -> PollResult:
     """Count the failure, back off; disable on 410 (for good) or on sustained failures (with a
     slow retry, every ``disabled_retry_seconds``). A failed retry keeps the feed disabled."""
     now = utcnow()
+    reason, kind, retry_after_s = failure.reason, failure.kind, failure.retry_after
     failures += FAILURE_WEIGHTS.get(kind, 1.0)
     delay = failure_backoff(failures, base, bounds(settings))
     hold = timedelta(0)
@@ -248,8 +236,8 @@ def _poll_failed(
     delay = max(delay, hold)
     updates: dict[str, object] = {
         "last_polled_at": now,
-        "last_status": status,
-        "last_error": f"{reason}: {message}"[:1000],
+        "last_status": failure.status,
+        "last_error": f"{reason}: {failure.message}"[:1000],
         "last_error_kind": kind,
         "last_error_at": now,
         "consecutive_failures": failures,

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select, text, update
 from sqlmodel import col
@@ -99,13 +100,11 @@ def test_an_expired_lease_can_be_claimed_again_with_a_new_token(db: str) -> None
     assert first.token != second.token
 
 
-def test_two_concurrent_dispatchers_claim_each_of_200_feeds_exactly_once(db: str) -> None:
-    with session_scope(db) as s:
-        for n in range(200):
-            feed_rows.add_feed(s, f"https://site{n}.example/rss")
+def _two_dispatchers(db: str, **claim: Any) -> dict[str, list[list[int]]]:
+    """Two threads claiming at once until nothing is left: the batches each one got."""
     now = utcnow() + timedelta(seconds=1)
     start = threading.Barrier(2)
-    claimed: dict[str, list[int]] = {"a": [], "b": []}
+    batches: dict[str, list[list[int]]] = {"a": [], "b": []}
     errors: list[BaseException] = []
 
     def dispatcher(name: str) -> None:
@@ -113,21 +112,28 @@ def test_two_concurrent_dispatchers_claim_each_of_200_feeds_exactly_once(db: str
             start.wait()
             while True:
                 with session_scope(db) as s:
-                    batch = feed_rows.claim_due(s, now=now, limit=7, lease=LEASE)
+                    batch = feed_rows.claim_due(s, now=now, lease=LEASE, **claim)
                 if not batch:
                     return
-                claimed[name].extend(c.feed_id for c in batch)
+                batches[name].append([c.feed_id for c in batch])
         except BaseException as err:
             errors.append(err)
 
-    threads = [threading.Thread(target=dispatcher, args=(n,)) for n in claimed]
+    threads = [threading.Thread(target=dispatcher, args=(n,)) for n in batches]
     for t in threads:
         t.start()
     for t in threads:
         t.join(120)
-
     assert not errors, errors
-    a, b = claimed["a"], claimed["b"]
+    return batches
+
+
+def test_two_concurrent_dispatchers_claim_each_of_200_feeds_exactly_once(db: str) -> None:
+    with session_scope(db) as s:
+        for n in range(200):
+            feed_rows.add_feed(s, f"https://site{n}.example/rss")
+    batches = _two_dispatchers(db, limit=7)
+    a, b = ([i for batch in batches[n] for i in batch] for n in ("a", "b"))
     assert len(a) + len(b) == 200
     assert set(a).isdisjoint(b)
     assert len(set(a) | set(b)) == 200
@@ -335,30 +341,7 @@ def test_two_concurrent_capped_dispatchers_claim_each_feed_once_within_the_cap(d
     with session_scope(db) as s:
         for n in range(120):
             feed_rows.add_feed(s, f"https://site{n % 8}.example/rss/{n}")
-    now = utcnow() + timedelta(seconds=1)
-    start = threading.Barrier(2)
-    batches: dict[str, list[list[int]]] = {"a": [], "b": []}
-    errors: list[BaseException] = []
-
-    def dispatcher(name: str) -> None:
-        try:
-            start.wait()
-            while True:
-                with session_scope(db) as s:
-                    batch = feed_rows.claim_due(s, now=now, limit=10, lease=LEASE, per_host=3)
-                if not batch:
-                    return
-                batches[name].append([c.feed_id for c in batch])
-        except BaseException as err:
-            errors.append(err)
-
-    threads = [threading.Thread(target=dispatcher, args=(n,)) for n in batches]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-
-    assert not errors, errors
+    batches = _two_dispatchers(db, limit=10, per_host=3)
     claimed = [i for runs in batches.values() for batch in runs for i in batch]
     assert len(claimed) == len(set(claimed)) == 120
     with session_scope(db) as s:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.backends import Backend
+from tests.support.hostile import item, rss, xml_reply
 from tests.support.server import LoopbackServer, Reply
 from workers.demo.site import SampleSite
 
@@ -84,17 +85,8 @@ def test_language_versions_join_one_story_as_translations(
         {"Content-Type": html},
         ARTICLE_RU.format(t="Правительство упростило оформление субсидий", base=base).encode(),
     )
-    items = "".join(
-        f"<item><title>{p}</title><link>{base}{p}</link></item>"
-        for p in ("/uk/rishennia", "/ru/reshenie")
-    )
-    http_server.routes["/feed.xml"] = Reply(
-        200,
-        {"Content-Type": "application/rss+xml"},
-        (
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
-            "</channel></rss>"
-        ).encode(),
+    http_server.routes["/feed.xml"] = xml_reply(
+        rss([item(p, f"{base}{p}") for p in ("/uk/rishennia", "/ru/reshenie")])
     )
     env.cli("feeds", "add", http_server.url("/feed.xml"))
     env.cli("run", "--once", "--json")
@@ -131,16 +123,8 @@ def test_language_versions_without_hreflang_are_matched_by_their_anchors(
     }
     for path, body in pages.items():
         http_server.routes[path] = Reply(200, {"Content-Type": "text/html; charset=utf-8"}, body)
-    items = "".join(
-        f"<item><title>{p}</title><link>{http_server.base}{p}</link></item>" for p in pages
-    )
-    http_server.routes["/feed.xml"] = Reply(
-        200,
-        {"Content-Type": "application/rss+xml"},
-        (
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
-            "</channel></rss>"
-        ).encode(),
+    http_server.routes["/feed.xml"] = xml_reply(
+        rss([item(p, f"{http_server.base}{p}") for p in pages])
     )
     env.cli("feeds", "add", http_server.url("/feed.xml"))
     env.cli("run", "--once", "--json")
