@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from ingest.followups.types import FollowUp
@@ -66,10 +67,14 @@ class EventState:
     covered: bool = False
 
 
+@lru_cache(maxsize=8192)
 def event_terms(what: str, sentence: str, language: str | None) -> frozenset[str]:
     """Lemmatised content words of an announcement (nouns, adjectives, names), folded to one
     uk/ru spelling, stop-words, numbers and verbs left out. Place names stay in; the
-    comparisons below remove them where the place is checked on its own."""
+    comparisons below remove them where the place is checked on its own.
+
+    Cached: every stored article is checked against each open event's wordings, which are the
+    same strings article after article."""
     return text_terms(f"{what}. {sentence}", language)
 
 

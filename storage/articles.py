@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 
 from storage.models import Article, ArticleKey, FeedEntry
 from storage.types import utcnow
-from storage.upsert import insert_stmt
+from storage.upsert import insert_keys, insert_stmt
 
 PENDING = ("discovered", "fetched")
 
@@ -176,11 +176,7 @@ def touch(session: Session, article_ids: Sequence[int]) -> None:
 
 def claim_keys(session: Session, article_id: int, keys: Sequence[str]) -> tuple[int, str] | None:
     """Own each free key; return (owner, key) of the first key another article already owns."""
-    session.execute(
-        insert_stmt(session, ArticleKey)
-        .values([{"key": key, "article_id": article_id} for key in sorted(set(keys))])
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
+    insert_keys(session, ArticleKey, "key", keys, {"article_id": article_id}, conflict=("key",))
     owners: dict[str, int] = dict(
         session.execute(
             select(col(ArticleKey.key), col(ArticleKey.article_id)).where(

@@ -15,10 +15,9 @@ from sqlmodel import Session, col
 
 from ingest.boilerplate import HostStats
 from storage.models import HostLine, HostPage
-from storage.upsert import insert_stmt
+from storage.upsert import insert_keys, insert_stmt
 
 PAGES_KEY = "#pages"
-_CHUNK = 1000  # rows per INSERT: far below either backend's limit on bound parameters
 
 
 def record_page(session: Session, host: str, url_key: str, fingerprints: Sequence[str]) -> bool:
@@ -35,15 +34,15 @@ def record_page(session: Session, host: str, url_key: str, fingerprints: Sequenc
     ).first()
     if inserted is None:
         return False
-    keys = sorted(set(fingerprints) | {PAGES_KEY})
-    for start in range(0, len(keys), _CHUNK):
-        rows = [{"host": host, "fingerprint": k, "pages": 1} for k in keys[start : start + _CHUNK]]
-        stmt = insert_stmt(session, HostLine).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["host", "fingerprint"],
-            set_={"pages": HostLine.__table__.c.pages + 1},  # type: ignore[attr-defined]
-        )
-        session.execute(stmt)
+    insert_keys(
+        session,
+        HostLine,
+        "fingerprint",
+        [*fingerprints, PAGES_KEY],
+        {"host": host, "pages": 1},
+        conflict=("host", "fingerprint"),
+        increment="pages",
+    )
     return True
 
 

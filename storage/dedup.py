@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 
 from ingest import translation
 from storage.models import Article, ArticleBand
-from storage.upsert import insert_stmt
+from storage.upsert import insert_keys
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,15 @@ class Candidate:
 
 
 def add_bands(session: Session, article_id: int, band_keys: Sequence[str]) -> None:
-    """One statement for all of an article's keys (sorted: concurrent writers lock in one order)."""
-    rows = [{"band_key": key, "article_id": article_id} for key in sorted(set(band_keys))]
-    if rows:
-        session.execute(
-            insert_stmt(session, ArticleBand)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["band_key", "article_id"])
-        )
+    """One statement for all of an article's band keys."""
+    insert_keys(
+        session,
+        ArticleBand,
+        "band_key",
+        band_keys,
+        {"article_id": article_id},
+        conflict=("band_key", "article_id"),
+    )
 
 
 def candidates(session: Session, band_keys: Sequence[str], exclude: int) -> list[Candidate]:

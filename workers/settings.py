@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     flower_port: int = 5555
     flower_user: str = "admin"
     flower_password: SecretStr | None = None
+    task_events: bool = Field(
+        default=False,
+        description="workers send task events from the start; without it they send them once "
+        "Flower (or `celery control enable_events`) asks, which Flower does every few seconds",
+    )
 
     disabled_retry_seconds: int = Field(
         default=86400,

@@ -205,7 +205,29 @@ _GRAMMAR: list[tuple[str, Callable[[Groups], When | None]]] = [
      _weekday),
     *[(rf"\b(?i:{pattern})\b", lambda g, w=when: w) for pattern, when in RELATIVE_PHRASES],
 ]  # fmt: skip
-_COMPILED = [(re.compile(pattern), build) for pattern, build in _GRAMMAR]
+# What each pattern cannot match without, by rank (None: the relative phrases, gated below):
+# a sentence of news often has a number and no month word, and then only four patterns can
+# match. A pattern matching means its part matches on its own, so skipping is exact.
+_DIGIT = re.compile(r"\d")
+_MONTH_WORD = re.compile(MONTH_RE)
+_PERIOD_WORD = re.compile(r"\b(?i:тижня|місяця|року|недели|месяца|года|week|month|year)\b")
+_NEEDS: list[re.Pattern[str] | None] = [
+    *[_MONTH_WORD] * 6,  # day-month forms and ranges
+    _DIGIT, _DIGIT,  # 5.06.2026, 2026-06-05
+    _MONTH_WORD, _PERIOD_WORD,  # part of a named month, of "next month"
+    _MONTH_WORD, _MONTH_WORD,  # a whole month
+    re.compile(SEASON_RE),
+    _DIGIT, _DIGIT,  # a whole year
+    _PERIOD_WORD,  # by the end of the week
+    re.compile(UNIT_RE), re.compile(UNIT_RE),  # in three days
+    re.compile(WEEKDAY_RE),
+    *[None] * len(RELATIVE_PHRASES),
+]  # fmt: skip
+assert len(_NEEDS) == len(_GRAMMAR)
+_COMPILED = [
+    (re.compile(pattern), build, need)
+    for (pattern, build), need in zip(_GRAMMAR, _NEEDS, strict=True)
+]
 # The relative phrases are many small patterns that rarely match: one scan for any of them
 # decides whether each needs its own (about half of the time per sentence otherwise).
 _RELATIVE_FROM = len(_GRAMMAR) - len(RELATIVE_PHRASES)
@@ -225,11 +247,17 @@ def find_timexes(sentence: str) -> list[Timex]:
     relative = _ANY_RELATIVE.search(sentence) is not None
     if not cue and not relative:
         return []
-    for rank, (pattern, build) in enumerate(_COMPILED):
+    present: dict[re.Pattern[str], bool] = {}
+    for rank, (pattern, build, need) in enumerate(_COMPILED):
         if rank < _RELATIVE_FROM and not cue:
             continue
         if rank >= _RELATIVE_FROM and not relative:
             break
+        if need is not None:
+            if need not in present:
+                present[need] = need.search(sentence) is not None
+            if not present[need]:
+                continue
         for match in pattern.finditer(sentence):
             when = build(match.groupdict())
             if when is not None and _valid(when):

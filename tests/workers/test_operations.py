@@ -210,6 +210,9 @@ def test_service_under_operations(tmp_path: Path) -> None:
             )
         )
         stack.enter_context(service(b, "beat", ["beat"], log_has(b, "beat", "Starting")))
+        # Workers send task events only once asked; Flower asks every worker every 5 s.
+        for name in ("worker-a", "worker-b"):
+            wait_until(log_has(b, name, "enabled by remote"), timeout=30)
 
         # Feed 1 lists every article first; feed 2 (same items) only adds URL duplicates.
         cli_output.append(b.cli("feeds", "add", site.feed_url))

@@ -127,3 +127,22 @@ def test_shown_leaves_unset_secrets_empty(tmp_path: Path) -> None:
     assert shown["database_url"] is None
     assert shown["data_dir"] == str(tmp_path)
     assert shown["broker (effective)"] == "filesystem://"
+
+
+@pytest.mark.parametrize(
+    ("values", "sent"),
+    [
+        ({"broker_url": "redis://127.0.0.1:6379/0"}, False),
+        ({"broker_url": "redis://127.0.0.1:6379/0", "task_events": True}, True),
+        ({"task_events": True}, False),  # the embedded broker has no remote control or events
+    ],
+)
+def test_task_events_are_sent_only_when_asked(values: dict[str, Any], sent: bool) -> None:
+    from celery import Celery
+
+    from workers.app import configure
+
+    app = Celery("vistka-settings-test")
+    configure(app, settings(**values))
+    assert app.conf.worker_send_task_events is sent
+    assert app.conf.task_send_sent_event is sent

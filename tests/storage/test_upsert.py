@@ -1,0 +1,70 @@
+"""Keyed multi-row upserts (``storage.upsert.insert_keys``) on both backends."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from storage.db import session_scope
+from storage.models import Article, ArticleBand, HostLine
+from storage.types import utcnow
+from storage.upsert import insert_keys
+
+
+def _article(db: str) -> int:
+    with session_scope(db) as s:
+        art = Article(
+            url="https://visnyk.example/1",
+            url_key="k" * 64,
+            host="visnyk.example",
+            status="stored",
+            discovered_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        s.add(art)
+        s.flush()
+        return int(art.id or 0)
+
+
+def test_keys_are_written_once_whatever_the_repeats(db: str) -> None:
+    article_id = _article(db)
+    for keys in (["b", "a", "b"], ["c", "a"], []):
+        with session_scope(db) as s:
+            insert_keys(
+                s,
+                ArticleBand,
+                "band_key",
+                keys,
+                {"article_id": article_id},
+                conflict=("band_key", "article_id"),
+            )
+    with session_scope(db) as s:
+        rows = s.execute(
+            select(col(ArticleBand.band_key), col(ArticleBand.article_id)).order_by(
+                col(ArticleBand.band_key)
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [("a", article_id), ("b", article_id), ("c", article_id)]
+
+
+def test_an_increment_counts_each_call_once_per_key(db: str) -> None:
+    for keys in (["x", "y", "x"], ["y", "z"], ["y"]):
+        with session_scope(db) as s:
+            insert_keys(
+                s,
+                HostLine,
+                "fingerprint",
+                keys,
+                {"host": "visnyk.example", "pages": 1},
+                conflict=("host", "fingerprint"),
+                increment="pages",
+            )
+    with session_scope(db) as s:
+        counts = dict(
+            s.execute(
+                select(col(HostLine.fingerprint), col(HostLine.pages)).where(
+                    col(HostLine.host) == "visnyk.example"
+                )
+            ).all()
+        )
+    assert counts == {"x": 1, "y": 3, "z": 1}
