@@ -20,7 +20,6 @@ import trafilatura
 from trafilatura.metadata import extract_author, extract_metadata
 from trafilatura.settings import Document, set_date_params, use_config
 from trafilatura.utils import load_html
-from trafilatura.xpaths import AUTHOR_XPATHS
 
 from ingest.metadata import PageMeta, detect_language, parse_datetime, read_metadata
 
@@ -174,21 +173,9 @@ def _guessed_metadata(tree: Any, url: str, meta: PageMeta) -> Document:
     if meta.title and meta.published_at:
         guess = Document()
         if not meta.author:
-            guess.author = _byline(tree)
+            guess.author = extract_author(tree)  # a look at bylines only
         return guess
     return extract_metadata(tree, default_url=url, date_config=set_date_params(False))
-
-
-def _byline(tree: Any) -> str | None:
-    """trafilatura's author guess, skipped when no element looks like a byline.
-
-    The guess copies the whole tree to prune it before its byline XPaths run; pruning only
-    removes elements and the XPaths only select, so a page where none of them matches as it
-    stands has no author to find, and the copy is saved.
-    """
-    if not any(xpath(tree) for xpath in AUTHOR_XPATHS):
-        return None
-    return extract_author(tree)
 
 
 def _published(declared: datetime | None, guessed: str | None, hint: FeedHint) -> datetime | None:

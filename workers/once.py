@@ -69,14 +69,15 @@ def _progress_counts(settings: Settings, since: datetime, tokens: set[str]) -> t
 
 
 def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool = True) -> Summary:
-    from workers.tasks import extract_article, fetch_article, poll_feed
-
     started, t0 = utcnow(), time.monotonic()
     procs = [
         spawn_worker(argv, settings.data_dir / f"run-once-{name}.log")
         for name, argv in service_argvs(settings, beat=False).items()
     ]
     try:
+        # Imported once the workers are starting: their start-up overlaps this one.
+        from workers.tasks import extract_article, fetch_article, poll_feed
+
         claims = polling.dispatch(settings, force=True)
         for claim in claims:
             poll_feed.delay(claim.feed_id, claim.token)

@@ -14,7 +14,7 @@ from celery import Task
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from storage.feeds import Claim
-from workers import extracting, fetching, metrics, polling, sweeping
+from workers import fetching, metrics, polling, sweeping
 from workers.app import MAX_COUNTDOWN, app
 from workers.http_client import TransientError
 from workers.settings import get_settings
@@ -70,6 +70,10 @@ def fetch_article(self: Task, article_id: int) -> bool:
 
 @app.task(name="vistka.extract_article", **RETRYING)
 def extract_article(self: Task, article_id: int) -> str:
+    # Imported here: the network worker never extracts, and trafilatura, the language data and
+    # the near-duplicate library would add about a second of CPU to its start.
+    from workers import extracting
+
     started = time.monotonic()
     result = extracting.extract(get_settings(), article_id)
     metrics.extract_done(article_id, result.status, result.rule, started)

@@ -8,6 +8,9 @@ English month names only when capitalised, because "may" and "march" are also co
 from __future__ import annotations
 
 import re
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 from ingest.followups.spans import Anchored, Shift, Soon, When
 
@@ -125,6 +128,43 @@ def _starts(*word_lists: list[str]) -> str:
     return r"\b(?=[" + re.escape("".join(sorted(letters))) + "])"
 
 
+def first_letters(pattern: str) -> str:
+    """``pattern`` behind a look-ahead at the letters it can start with (either case), when
+    those can be told from its parse; else ``pattern`` as it is. The same matches, found
+    without trying a long alternation at every position (see ``_starts``)."""
+    letters = _first(sre_parse.parse(pattern))
+    if not letters or None in letters:
+        return pattern
+    chars = {c for c in letters if c is not None}
+    chars |= {c.upper() for c in chars} | {c.lower() for c in chars}
+    return "(?=[" + re.escape("".join(sorted(chars))) + "])(?:" + pattern + ")"
+
+
+def _first(parsed: Any) -> set[str | None]:
+    """Characters a match of ``parsed`` can begin with; None stands for "anything"."""
+    out: set[str | None] = set()
+    for op, arg in parsed:
+        if op is sre_constants.LITERAL:
+            return out | {chr(arg)}
+        if op is sre_constants.IN and all(kind is sre_constants.LITERAL for kind, _ in arg):
+            return out | {chr(code) for _, code in arg}
+        if op is sre_constants.BRANCH:
+            return out | set().union(*(_first(branch) for branch in arg[1]))
+        if op is sre_constants.SUBPATTERN:
+            inner = _first(arg[3])
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            inner = _first(arg[2])
+            if arg[0] == 0:  # optional: what follows may come first
+                out |= inner
+                continue
+        elif op is sre_constants.AT:
+            continue  # \b and the like take no character
+        else:
+            return {None}
+        return out | inner
+    return out | {None}  # the pattern can match the empty string
+
+
 MONTH_RE = _starts(_cyrillic_month_words(), _abbreviations(), _english_month_words()) + (
     r"(?:(?i:" + _alternation(_cyrillic_month_words()) + r")\b"
     r"|(?i:" + _alternation(_abbreviations()) + r")\."
@@ -135,7 +175,7 @@ _SEASON_WORDS = [w for forms in _SEASONS.values() for w in forms]
 WEEKDAY_RE = _starts(_WEEKDAY_WORDS) + r"(?i:" + _alternation(_WEEKDAY_WORDS) + r")\b"
 SEASON_RE = _starts(_SEASON_WORDS) + r"(?i:" + _alternation(_SEASON_WORDS) + r")\b"
 NUMBER_RE = r"(?i:\d{1,2}|" + _alternation(list(NUMBER_WORDS)) + r")"
-UNIT_RE = r"(?i:" + _alternation(list(UNIT_WORDS)) + r")\b"
+UNIT_RE = _starts(list(UNIT_WORDS)) + r"(?i:" + _alternation(list(UNIT_WORDS)) + r")\b"
 
 _MONTH_LOOKUP: dict[str, int] = {
     w.casefold(): n

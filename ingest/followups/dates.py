@@ -22,6 +22,7 @@ from ingest.followups.calendar_words import (
     UNIT_RE,
     WEEKDAY_RE,
     count_value,
+    first_letters,
     month_number,
     season_number,
     unit_name,
@@ -231,7 +232,9 @@ _COMPILED = [
 # The relative phrases are many small patterns that rarely match: one scan for any of them
 # decides whether each needs its own (about half of the time per sentence otherwise).
 _RELATIVE_FROM = len(_GRAMMAR) - len(RELATIVE_PHRASES)
-_ANY_RELATIVE = re.compile(r"\b(?i:" + "|".join(p for p, _ in RELATIVE_PHRASES) + r")\b")
+_ANY_RELATIVE = re.compile(
+    r"\b(?i:" + first_letters("|".join(p for p, _ in RELATIVE_PHRASES)) + r")\b"
+)
 # Every other pattern needs a digit or one of these words; most sentences have none, and one
 # scan for them is cheaper than trying every pattern.
 _ANY_CUE = re.compile(

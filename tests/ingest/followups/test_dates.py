@@ -65,3 +65,30 @@ def test_words_that_only_look_like_dates() -> None:
 def test_weekday_in_apposition_gives_way_to_the_date() -> None:
     found = find_timexes("У четвер, 8 січня, і в п'ятницю")
     assert [t.when for t in found] == [DayRange(8, 1, 8, 1), Weekday(4)]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "letters"),
+    [
+        (r"завтра|tomorrow", "TtЗз"),
+        (r"(?:на\s+)?наступний\s+тиждень|[ув]\s+наступному|(?:later\s+)?this", "LTltВНУвну"),
+    ],
+)
+def test_first_letters_looks_ahead_at_every_possible_start(pattern: str, letters: str) -> None:
+    import re
+
+    from ingest.followups.calendar_words import first_letters
+
+    gated = first_letters(pattern)
+    assert gated.startswith("(?=[") and set(gated[4 : gated.index("]")]) == set(letters)
+    text = "Завтра, на наступний тиждень, у наступному році, later this week, this, tomorrow"
+    assert [m.span() for m in re.finditer(rf"(?i:{gated})", text)] == [
+        m.span() for m in re.finditer(rf"(?i:{pattern})", text)
+    ]
+
+
+@pytest.mark.parametrize("pattern", [r"\d+\s+днів", r"(?:на)?", r".*завтра"])
+def test_first_letters_leaves_what_it_cannot_tell_as_it_is(pattern: str) -> None:
+    from ingest.followups.calendar_words import first_letters
+
+    assert first_letters(pattern) == pattern
