@@ -144,6 +144,7 @@ def _store(settings: Settings, inputs: Inputs, ex: Extracted, text: str) -> Stor
     content_hash = dedup.content_hash(text)
     sig = dedup.signature(text)
     fields = _fields(ex, text, canonical, content_hash, sig.to_bytes(), settings)
+    fields["story_id"] = article_id  # an original's own story; a copy's is set by the decision
     # The pure analysis runs before the transaction: the dedup lock is held only for the writes.
     published = ex.published_at or utcnow()
     found = _find_followups(article_id, text, published, ex.language)
@@ -152,7 +153,9 @@ def _store(settings: Settings, inputs: Inputs, ex: Extracted, text: str) -> Stor
     with session_scope(settings.database) as s:
         article_rows.serialise_dedup(s)
         article_rows.update_article(s, article_id, **fields)
-        result = decide_duplicates(s, article_id, inputs.url_key, canonical, content_hash, sig)
+        result = decide_duplicates(
+            s, article_id, inputs.url_key, canonical, content_hash, sig, story_set=True
+        )
         if result.status == "stored":
             _link_translation(s, article_id, inputs.host, ex, tsig)
             _follow_ups(s, article_id, found, report, ex.language)
@@ -166,9 +169,12 @@ def decide_duplicates(
     canonical: str,
     content_hash: str,
     sig: dedup.Signature,
+    *,
+    story_set: bool = False,
 ) -> Stored:
     """Exact keys first (canonical URL, text hash: owned atomically), then the near-duplicate
-    index; the article joins the story of what it copies, or starts its own."""
+    index; the article joins the story of what it copies, or starts its own (already written
+    with its fields when ``story_set``)."""
     bands = dedup.band_keys(sig)
     keys = [f"url:{url_key(canonical)}", f"url:{own_url_key}", f"text:{content_hash}"]
     owner = article_rows.claim_keys(s, article_id, keys)
@@ -180,7 +186,8 @@ def decide_duplicates(
         result = _mark_copy(s, article_id, near[0], "near", near[1])
     else:
         result = Stored(article_id, "stored")
-        article_rows.update_article(s, article_id, story_id=article_id)
+        if not story_set:
+            article_rows.update_article(s, article_id, story_id=article_id)
     dedup_rows.add_bands(s, article_id, bands)
     return result
 

@@ -35,7 +35,9 @@ def fetch(settings: Settings, article_id: int) -> bool:
         # Not an attempt at the page: give the row back as it was and come back later.
         with session_scope(settings.database) as s:
             article_rows.update_article(s, article_id, lease_until=None, attempts=attempts - 1)
-        raise TransientError(busy.reason, politeness.retry_countdown(busy.wait)) from busy
+        raise TransientError(
+            busy.reason, politeness.retry_countdown(busy.wait), host_wide=True
+        ) from busy
     except FetchError as err:
         # A 429 is a request to slow down, not a verdict on the page: retry it like a 5xx.
         retryable = err.kind == "temporary" or err.status == 429
@@ -46,7 +48,11 @@ def fetch(settings: Settings, article_id: int) -> bool:
             else:
                 article_rows.fail(s, article_id, f"{err.reason}: {err}"[:1000])
         if retry:  # raised after the commit: inside the scope it would roll the release back
-            raise TransientError(err.reason, err.retry_after or min(60.0, 2.0**attempts)) from err
+            raise TransientError(
+                err.reason,
+                err.retry_after or min(60.0, 2.0**attempts),
+                host_wide=isinstance(err, robots_cache.RobotsUnavailable),
+            ) from err
         return False
     ctype = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
     with session_scope(settings.database) as s:

@@ -48,9 +48,14 @@ def bounds(settings: Settings) -> ScheduleBounds:
 
 
 class TransientError(Exception):
-    """A step that should be retried later (network hiccup, 5xx, 429): the task retries it."""
+    """A step that should be retried later (network hiccup, 5xx, 429): the task retries it.
 
-    def __init__(self, reason: str, countdown: float) -> None:
+    ``host_wide`` when the wait is the host's, not the page's (politeness, robots.txt
+    unreadable): the host's other pages wait as long.
+    """
+
+    def __init__(self, reason: str, countdown: float, *, host_wide: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.countdown = countdown
+        self.host_wide = host_wide

@@ -13,7 +13,8 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +72,17 @@ def _url_password(url: str) -> list[str]:
     creds = rest.rpartition("@")[0]
     _, has_pw, password = creds.partition(":")
     return [password] if has_pw and password else []
+
+
+@contextmanager
+def article(article_id: int) -> Iterator[None]:
+    """Within a task that handles several articles, lines name the one at hand."""
+    ctx = _context.get()
+    token = _context.set({**(ctx or {}), "article_id": article_id})
+    try:
+        yield
+    finally:
+        _context.reset(token)
 
 
 class TaskContext(logging.Filter):

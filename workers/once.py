@@ -76,13 +76,12 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
     ]
     try:
         # Imported once the workers are starting: their start-up overlaps this one.
-        from workers.tasks import extract_article, fetch_article, poll_feed
+        from workers.tasks import poll_feed, queue_steps
 
         claims = polling.dispatch(settings, force=True)
         for claim in claims:
             poll_feed.delay(claim.feed_id, claim.token)
-        for article_id, status in sweeping.stale_articles(settings, idle=0):
-            (fetch_article if status == "discovered" else extract_article).delay(article_id)
+        queue_steps(sweeping.stale_articles(settings, idle=0), settings.articles_per_task)
         tokens = {c.token for c in claims}
         next_analyze = time.monotonic() + 5.0
         with Progress(

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         le=512,
         description="threads polling feeds and fetching pages (network-bound)",
     )
+    articles_per_task: int = Field(
+        default=8,
+        ge=1,
+        le=100,
+        description="articles of one feed per fetch or extraction message: each message costs "
+        "a few milliseconds of CPU in the broker and both workers, whatever it carries",
+    )
     user_agent: str = "vistka/0.1 (news ingestion; +https://github.com/vistka/vistka)"
     contact_url: str | None = None
     allowed_networks: Annotated[tuple[str, ...], NoDecode] = ()

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.worker import state as worker_state
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from storage.feeds import Claim
-from workers import fetching, metrics, polling, sweeping
+from workers import fetching, logs, metrics, polling, sweeping
 from workers.app import MAX_COUNTDOWN, app
 from workers.http_client import TransientError
 from workers.settings import get_settings
@@ -47,37 +50,105 @@ def dispatch(force: bool = False) -> int:
 @app.task(name="vistka.poll_feed", **RETRYING)
 def poll_feed(self: Task, feed_id: int, token: str) -> str:
     started = time.monotonic()
-    result = polling.poll(get_settings(), Claim(feed_id, token))
+    settings = get_settings()
+    result = polling.poll(settings, Claim(feed_id, token))
     metrics.poll_done(result.outcome, result.reason, started)
-    for article_id in result.new_article_ids:
-        fetch_article.delay(article_id)
+    for batch in batches(result.new_article_ids, settings.articles_per_task):
+        fetch_article.delay(batch)
     return result.outcome
 
 
+def batches(ids: Sequence[int], size: int) -> list[int | list[int]]:
+    """Messages for ``ids``: lists of up to ``size``, a lone id as itself."""
+    chunks = [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+    return [chunk[0] if len(chunk) == 1 else chunk for chunk in chunks]
+
+
+def _stopping() -> bool:
+    """True once this worker process has been asked to shut down (warm or cold)."""
+    return any(
+        flag is not None and flag is not False
+        for flag in (worker_state.should_stop, worker_state.should_terminate)
+    )
+
+
+def _ids(article_id: int | list[int]) -> list[int]:
+    return [int(i) for i in article_id] if isinstance(article_id, list) else [int(article_id)]
+
+
 @app.task(name="vistka.fetch_article", **RETRYING)
-def fetch_article(self: Task, article_id: int) -> bool:
-    started = time.monotonic()
+def fetch_article(self: Task, article_id: int | list[int]) -> int:
+    """Fetch one article, or several of one feed one after the other (politeness lets a host
+    have few requests in flight anyway), and queue the extraction of those ready as one message.
+
+    A page to retry later is queued again alone; when the wait is the host's, the rest of the
+    batch waits with it. The batch stops taking pages well inside the task's time limit, or when
+    the worker is asked to stop (its warm shutdown waits only for the page at hand), and queues
+    what is left.
+    """
+    settings = get_settings()
+    ids = _ids(article_id)
+    budget = (app.conf.task_soft_time_limit or 90) - 2 * settings.fetch_deadline
+    begun = time.monotonic()
+    ready: list[int] = []
     try:
-        ready = fetching.fetch(get_settings(), article_id)
-    except TransientError as err:
-        metrics.fetch_done(article_id, None, started)
-        raise self.retry(countdown=min(err.countdown, MAX_COUNTDOWN), max_retries=None) from err
-    metrics.fetch_done(article_id, ready, started)
-    if ready:
-        extract_article.delay(article_id)
-    return ready
+        for index, one in enumerate(ids):
+            if index and (time.monotonic() - begun > budget or _stopping()):
+                fetch_article.delay(batches(ids[index:], len(ids))[0])
+                break
+            started = time.monotonic()
+            try:
+                with logs.article(one):
+                    if fetching.fetch(settings, one):
+                        ready.append(one)
+                    metrics.fetch_done(one, one in ready, started)
+            except TransientError as err:
+                metrics.fetch_done(one, None, started)
+                countdown = min(err.countdown, MAX_COUNTDOWN)
+                if len(ids) == 1:
+                    raise self.retry(countdown=countdown, max_retries=None) from err
+                later = ids[index:] if err.host_wide else [one]
+                fetch_article.apply_async((batches(later, len(later))[0],), countdown=countdown)
+                if err.host_wide:
+                    break
+    finally:  # also when the database fails half-way: what was fetched goes on
+        if ready:
+            extract_article.delay(batches(ready, len(ready))[0])
+    return len(ready)
 
 
 @app.task(name="vistka.extract_article", **RETRYING)
-def extract_article(self: Task, article_id: int) -> str:
+def extract_article(self: Task, article_id: int | list[int]) -> str:
     # Imported here: the network worker never extracts, and trafilatura, the language data and
     # the near-duplicate library would add about a second of CPU to its start.
     from workers import extracting
 
-    started = time.monotonic()
-    result = extracting.extract(get_settings(), article_id)
-    metrics.extract_done(article_id, result.status, result.rule, started)
-    return result.status
+    settings = get_settings()
+    outcomes: list[str] = []
+    failures: list[Exception] = []
+    for one in _ids(article_id):
+        started = time.monotonic()
+        with logs.article(one):
+            try:
+                result = extracting.extract(settings, one)
+            except (*DB_ERRORS, SoftTimeLimitExceeded):
+                raise  # the whole message is retried; the articles done are skipped then
+            except Exception as error:  # one article's fault must not hold up the others
+                log.exception("article %s: extraction failed", one)
+                failures.append(error)
+                continue
+            metrics.extract_done(one, result.status, result.rule, started)
+            log.info("extracted: %s", _told(result))
+        outcomes.append(result.status)
+    if failures:  # shown as the task's failure; the sweeper takes the article up again
+        raise failures[0]
+    return outcomes[0] if len(outcomes) == 1 else ",".join(outcomes)
+
+
+def _told(result: Any) -> str:
+    if result.duplicate_of is not None:
+        return f"{result.status} of {result.duplicate_of} ({result.rule})"
+    return str(result.status)
 
 
 @app.task(name="vistka.sweep", max_retries=0)
@@ -88,9 +159,15 @@ def sweep() -> int:
     if analysed:
         log.info("planner statistics refreshed: %s", ", ".join(analysed))
     stale = sweeping.stale_articles(settings)
-    for article_id, status in stale:
-        (fetch_article if status == "discovered" else extract_article).delay(article_id)
+    queue_steps(stale, settings.articles_per_task)
     return len(stale)
+
+
+def queue_steps(pending: Sequence[tuple[int, str]], per_task: int) -> None:
+    """Queue the next step of pending articles (fetch or extract, by status), in batches."""
+    for status, task in (("discovered", fetch_article), ("fetched", extract_article)):
+        for batch in batches([i for i, st in pending if st == status], per_task):
+            task.delay(batch)
 
 
 @app.task(name="vistka.report", bind=True, max_retries=3)

@@ -41,7 +41,8 @@ def test_service_survives_a_redis_restart(
     feed = site.add_feed("redis", ARTICLES)
     for path in site.feeds["/feeds/redis.xml"]:
         site.slow[path] = 1.0  # keeps fetch messages waiting in the queue when Redis goes down
-    b = fault_backend(tmp_path, pg_database, broker.url)
+    # One article per message, so the messages counted below are articles waiting.
+    b = fault_backend(tmp_path, pg_database, broker.url, VISTKA_ARTICLES_PER_TASK="1")
     try:
         with service(b, feed) as svc:
             worker = svc.worker("worker", "--beat")

@@ -162,3 +162,24 @@ def test_cli_errors_do_not_leak_passwords(tmp_path: Path) -> None:
     assert proc.stderr.startswith("error:")
     for secret in (DB_SECRET, BROKER_SECRET):
         assert secret not in proc.stdout + proc.stderr
+
+
+def test_lines_in_a_batch_name_the_article_at_hand(
+    captured: tuple[logging.Logger, io.StringIO],
+) -> None:
+    from workers import logs
+    from workers.tasks import extract_article
+
+    logger, buffer = captured
+    batch = ([41, 42],)
+    task_prerun.send(sender=extract_article, task_id="t-b", task=extract_article, args=batch)
+    with logs.article(42):
+        logger.info("extracted: stored")
+    logger.info("after the article")
+    task_postrun.send(
+        sender=extract_article, task_id="t-b", task=extract_article, args=batch, retval="stored"
+    )
+
+    inside, after = lines(buffer)
+    assert inside["article_id"] == 42 and inside["task_id"] == "t-b"
+    assert after["article_id"] == [41, 42]
