@@ -60,8 +60,11 @@ def poll_feed(self: Task, feed_id: int, token: str) -> str:
 
 def batches(ids: Sequence[int], size: int) -> list[int | list[int]]:
     """Messages for ``ids``: lists of up to ``size``, a lone id as itself."""
-    chunks = [list(ids[i : i + size]) for i in range(0, len(ids), size)]
-    return [chunk[0] if len(chunk) == 1 else chunk for chunk in chunks]
+    return [_message(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def _message(ids: Sequence[int]) -> int | list[int]:
+    return ids[0] if len(ids) == 1 else list(ids)
 
 
 def _stopping() -> bool:
@@ -94,7 +97,7 @@ def fetch_article(self: Task, article_id: int | list[int]) -> int:
     try:
         for index, one in enumerate(ids):
             if index and (time.monotonic() - begun > budget or _stopping()):
-                fetch_article.delay(batches(ids[index:], len(ids))[0])
+                fetch_article.delay(_message(ids[index:]))
                 break
             started = time.monotonic()
             try:
@@ -108,12 +111,12 @@ def fetch_article(self: Task, article_id: int | list[int]) -> int:
                 if len(ids) == 1:
                     raise self.retry(countdown=countdown, max_retries=None) from err
                 later = ids[index:] if err.host_wide else [one]
-                fetch_article.apply_async((batches(later, len(later))[0],), countdown=countdown)
+                fetch_article.apply_async((_message(later),), countdown=countdown)
                 if err.host_wide:
                     break
     finally:  # also when the database fails half-way: what was fetched goes on
         if ready:
-            extract_article.delay(batches(ready, len(ready))[0])
+            extract_article.delay(_message(ready))
     return len(ready)
 
 

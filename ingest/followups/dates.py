@@ -238,7 +238,7 @@ _ANY_RELATIVE = re.compile(
 # Every other pattern needs a digit or one of these words; most sentences have none, and one
 # scan for them is cheaper than trying every pattern.
 _ANY_CUE = re.compile(
-    rf"\d|{MONTH_RE}|{WEEKDAY_RE}|{SEASON_RE}|\b{UNIT_RE}"
+    rf"\d|{MONTH_RE}|{WEEKDAY_RE}|{SEASON_RE}|{UNIT_RE}"
     r"|\b(?i:тижня|місяця|року|недели|месяца|года|week|month|year)\b"
 )
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,71 +16,21 @@ from storage.articles import PENDING
 from storage.db import session_scope
 from storage.models import Article
 from tests.support.backends import Backend, backend, wait_until, worker_process
+from tests.support.hostile import item, rss, xml_reply
 from tests.support.server import LoopbackServer, Reply, Request
-from tests.workers.test_pipeline import render_feed
 from workers.tasks import batches
 
 pytestmark = pytest.mark.integration
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-WORDS = [
-    "harbour",
-    "council",
-    "budget",
-    "river",
-    "bridge",
-    "school",
-    "tram",
-    "station",
-    "library",
-    "museum",
-    "theatre",
-    "market",
-    "factory",
-    "railway",
-    "airport",
-    "hospital",
-    "stadium",
-    "garden",
-    "festival",
-    "archive",
-    "forest",
-    "village",
-    "mayor",
-    "engineer",
-    "teacher",
-    "farmer",
-    "doctor",
-    "pilot",
-    "miner",
-    "sailor",
-    "painter",
-    "baker",
-    "judge",
-    "soldier",
-    "student",
-    "winter",
-    "summer",
-    "autumn",
-    "spring",
-    "morning",
-    "evening",
-    "storm",
-    "flood",
-    "drought",
-    "harvest",
-    "vaccine",
-    "election",
-    "treaty",
-    "ceasefire",
-    "pipeline",
-    "reservoir",
-    "turbine",
-    "satellite",
-    "telescope",
-    "volcano",
-    "glacier",
-]
+_TOPICS = (
+    "harbour council budget river bridge school tram station library museum theatre market",
+    "factory railway airport hospital stadium garden festival archive forest village mayor",
+    "engineer teacher farmer doctor pilot miner sailor painter baker judge soldier student",
+    "winter summer autumn spring morning evening storm flood drought harvest vaccine",
+    "election treaty ceasefire pipeline reservoir turbine satellite telescope volcano glacier",
+)
+WORDS = [word for line in _TOPICS for word in line.split()]
 
 
 def story(n: int) -> bytes:
@@ -100,11 +49,8 @@ def publish(server: LoopbackServer, count: int) -> list[str]:
     paths = [f"/news/{n}.html" for n in range(count)]
     for n, path in enumerate(paths):
         server.routes[path] = Reply(200, HTML, story(n))
-    when = datetime(2026, 1, 3, tzinfo=UTC)
-    items = [(f"g{n}", p, f"Story {n}", when + timedelta(minutes=n)) for n, p in enumerate(paths)]
-    server.routes["/rss.xml"] = Reply(
-        200, {"Content-Type": "application/rss+xml"}, render_feed(server.base, "News", items)
-    )
+    items = [item(f"Story {n}", server.url(p), guid=f"g{n}") for n, p in enumerate(paths)]
+    server.routes["/rss.xml"] = xml_reply(rss(items, title="News", base=server.base))
     return paths
 
 
