@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from datasketch import MinHash
 
-from ingest.dedup_text import content_hash, normalize_text, shingles, words
+from ingest.dedup_text import content_hash, normalize_text, normalized_hash, shingles, words
 
 __all__ = [
     "NEAR_DUPLICATE_THRESHOLD",
@@ -28,6 +28,7 @@ __all__ = [
     "band_keys",
     "containment",
     "content_hash",
+    "fingerprint",
     "is_near_duplicate",
     "normalize_text",
     "signature",
@@ -99,7 +100,17 @@ def _minhash(items: set[str], permutations: int) -> tuple[int, ...]:
 
 def signature(text: str) -> Signature:
     """MinHash of the word 3-gram shingles of the normalised text, whole and lead."""
-    tokens = _content_words(normalize_text(text))
+    return _signature(normalize_text(text))
+
+
+def fingerprint(text: str) -> tuple[str, Signature]:
+    """``content_hash`` and ``signature`` of a text, which is normalised once for both."""
+    normalized = normalize_text(text)
+    return normalized_hash(normalized), _signature(normalized)
+
+
+def _signature(normalized: str) -> Signature:
+    tokens = _content_words(normalized)
     whole = shingles(tokens, SHINGLE_WORDS)
     lead = shingles(tokens[:LEAD_WORDS], SHINGLE_WORDS)
     return Signature(

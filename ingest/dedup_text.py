@@ -52,7 +52,12 @@ def normalize_text(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """SHA-256 hex of the normalised text: equal for exact copies whatever their typography."""
-    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+    return normalized_hash(normalize_text(text))
+
+
+def normalized_hash(normalized: str) -> str:
+    """``content_hash`` of a text already normalised (``normalize_text``)."""
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
 def words(normalized: str) -> list[str]:

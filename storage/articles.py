@@ -6,17 +6,17 @@ duplicate | failed); a sweeper re-queues rows whose step was lost with its broke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import Row, and_, bindparam, func, or_, select, text, update
 from sqlmodel import Session, col
 
 from storage.models import Article, ArticleKey, FeedEntry
 from storage.types import utcnow
-from storage.upsert import insert_keys, insert_stmt
+from storage.upsert import insert_keys, insert_rows
 
 PENDING = ("discovered", "fetched")
 
@@ -43,91 +43,147 @@ class EntryOutcome:
 
 
 def record_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) -> EntryOutcome:
-    """Record unseen entries; a new URL becomes a ``discovered`` article, a known URL is linked."""
+    """Record unseen entries; a new URL becomes a ``discovered`` article, a known URL is linked.
+
+    Four statements whatever the number of entries (entries, articles, the URLs already known,
+    the links). Articles are created in the feed's order, which ranks copies discovered at the
+    same moment (``precedence``); ``new_article_ids`` follow it.
+    """
     out = EntryOutcome()
     now = utcnow()
-    for e in entries:
-        seen = session.execute(
-            insert_stmt(session, FeedEntry)
-            .values(
-                feed_id=feed_id,
-                entry_key=e.entry_key,
-                guid=e.guid,
-                url=e.url,
-                rule="new",
-                seen_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
-            .returning(FeedEntry.__table__.c.id)  # type: ignore[attr-defined]
-        ).first()
-        if seen is None:
-            out.known += 1
-            continue
-        created = session.execute(
-            insert_stmt(session, Article)
-            .values(
-                url_key=e.url_key,
-                url=e.url,
-                host=e.host,
-                feed_id=feed_id,
-                guid=e.guid,
-                status="discovered",
-                attempts=0,
-                feed_title=e.title,
-                feed_summary=e.summary,
-                feed_published_at=e.published_at,
-                discovered_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["url_key"])
-            .returning(Article.__table__.c.id)  # type: ignore[attr-defined]
-        ).first()
-        if created is not None:
-            article_id, rule = int(created[0]), "new"
-            out.new_article_ids.append(article_id)
-        else:
-            article_id = int(
-                cast(
-                    int,
-                    session.scalars(
-                        select(col(Article.id)).where(col(Article.url_key) == e.url_key)
-                    ).one(),
-                )
-            )
-            rule = "url"
-            out.url_duplicates += 1
-        session.execute(
-            update(FeedEntry)
-            .where(col(FeedEntry.id) == seen[0])
-            .values(article_id=article_id, rule=rule)
+    unique = _first_of_each(entries, lambda e: e.entry_key)
+    seen = dict(
+        insert_rows(
+            session,
+            FeedEntry,
+            [_entry_row(feed_id, e, now) for e in unique],
+            conflict=("feed_id", "entry_key"),
+            returning=("entry_key", "id"),
         )
+    )
+    fresh = [e for e in unique if e.entry_key in seen]
+    out.known = len(entries) - len(fresh)
+    if not fresh:
+        return out
+    created = dict(
+        insert_rows(
+            session,
+            Article,
+            [_discovered(feed_id, e, now) for e in _first_of_each(fresh, lambda e: e.url_key)],
+            conflict=("url_key",),
+            returning=("url_key", "id"),
+            key_order=False,  # ids in the feed's order: the discovery order copies are ranked by
+        )
+    )
+    known = _ids_of(session, {e.url_key for e in fresh} - set(created))
+    links: list[dict[str, object]] = []
+    for e in fresh:
+        article_id = created.get(e.url_key)
+        new = article_id is not None and article_id not in out.new_article_ids
+        if new:
+            out.new_article_ids.append(int(article_id or 0))
+        else:
+            out.url_duplicates += 1
+        links.append(
+            {
+                "entry_id": seen[e.entry_key],
+                "article": known.get(e.url_key) if article_id is None else article_id,
+                "link_rule": "new" if new else "url",
+            }
+        )
+    table = FeedEntry.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("entry_id"))
+        .values(article_id=bindparam("article"), rule=bindparam("link_rule")),
+        links,
+    )
     return out
 
 
-def claim(session: Session, article_id: int, status: str, lease: timedelta) -> Article | None:
-    """Lease an article for one step if it is still waiting for that step."""
+def _first_of_each(entries: Sequence[NewEntry], key: Callable[[NewEntry], str]) -> list[NewEntry]:
+    """The first entry of each key, in order (a feed may list one item twice)."""
+    firsts: dict[str, NewEntry] = {}
+    for e in entries:
+        firsts.setdefault(key(e), e)
+    return list(firsts.values())
+
+
+def _entry_row(feed_id: int, e: NewEntry, now: datetime) -> dict[str, object]:
+    return {
+        "feed_id": feed_id,
+        "entry_key": e.entry_key,
+        "guid": e.guid,
+        "url": e.url,
+        "rule": "new",
+        "seen_at": now,
+    }
+
+
+def _discovered(feed_id: int, e: NewEntry, now: datetime) -> dict[str, object]:
+    return {
+        "url_key": e.url_key,
+        "url": e.url,
+        "host": e.host,
+        "feed_id": feed_id,
+        "guid": e.guid,
+        "status": "discovered",
+        "attempts": 0,
+        "feed_title": e.title,
+        "feed_summary": e.summary,
+        "feed_published_at": e.published_at,
+        "discovered_at": now,
+        "updated_at": now,
+    }
+
+
+def _ids_of(session: Session, url_keys: set[str]) -> dict[str, int]:
+    """Article ids of already known URLs."""
+    if not url_keys:
+        return {}
+    rows = session.execute(
+        select(col(Article.url_key), col(Article.id)).where(col(Article.url_key).in_(url_keys))
+    ).all()
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def claim(
+    session: Session,
+    article_ids: Sequence[int],
+    status: str,
+    lease: timedelta,
+    columns: Sequence[str],
+) -> list[Row[Any]]:
+    """Lease several articles for one step in one statement: those still waiting for it.
+
+    Returns the named columns of the rows claimed (a plain Core statement: loading ORM objects
+    costs more than the claim), in the order of ``article_ids``.
+    """
+    if not article_ids:
+        return []
     now = utcnow()
-    stmt = (
-        update(Article)
+    table = Article.__table__  # type: ignore[attr-defined]
+    rows = session.execute(
+        update(table)
         .where(
-            col(Article.id) == article_id,
-            col(Article.status) == status,
-            or_(col(Article.lease_until).is_(None), col(Article.lease_until) < now),
+            table.c.id.in_(list(article_ids)),
+            table.c.status == status,
+            or_(table.c.lease_until.is_(None), table.c.lease_until < now),
         )
-        .values(lease_until=now + lease, attempts=col(Article.attempts) + 1, updated_at=now)
-        .returning(Article)
-    )
-    return session.scalars(stmt, execution_options={"populate_existing": True}).first()
+        .values(lease_until=now + lease, attempts=table.c.attempts + 1, updated_at=now)
+        .returning(*[table.c[name] for name in ("id", *columns)])
+    ).all()
+    order = {article_id: index for index, article_id in enumerate(article_ids)}
+    return sorted(rows, key=lambda row: order.get(int(row[0]), len(order)))
 
 
 def update_article(session: Session, article_id: int, **values: object) -> None:
     values.setdefault("updated_at", utcnow())
-    # No ORM synchronisation of loaded objects (its evaluation costs more than the UPDATE):
-    # callers that read the row afterwards load it again with ``populate_existing``.
-    session.execute(
-        update(Article).where(col(Article.id) == article_id).values(**values),
-        execution_options={"synchronize_session": False},
-    )
+    # A Core statement on the table: no ORM synchronisation of loaded objects (its evaluation
+    # costs more than the UPDATE); callers that read the row afterwards load it again with
+    # ``populate_existing``.
+    table = Article.__table__  # type: ignore[attr-defined]
+    session.execute(update(table).where(table.c.id == article_id).values(**values))
 
 
 def release(session: Session, article_id: int) -> None:

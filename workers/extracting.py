@@ -1,8 +1,14 @@
-"""Extract, clean, deduplicate and store one fetched article, without Celery.
+"""Extract, clean, deduplicate and store fetched articles, without Celery.
 
-The CPU work (decoding, trafilatura, boilerplate stripping, signatures, follow-up finding) runs with
-no transaction open; the result is written in one transaction in which the article also claims its
-exact-duplicate keys, so the original of a set of copies is decided atomically by the database.
+Articles come in batches (the pages of one feed fetched together) and are handled in three
+short transactions per batch, not per article: claim them all; count their lines for the host's
+boilerplate statistics and read those back; store them all under one dedup lock. The CPU work
+(decoding, trafilatura, boilerplate stripping, signatures, follow-up finding) runs between them
+with no transaction open. Within the store transaction articles are decided one after the other,
+so a copy of an article earlier in the batch is seen as one; each article also claims its
+exact-duplicate keys there, so the original of a set of copies is decided atomically by the
+database. One article's unexpected error rolls the batch's store back and the others are stored
+again one per transaction, so it never holds them up.
 """
 
 from __future__ import annotations
@@ -11,13 +17,17 @@ import json
 import logging
 import time
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
 from ingest import dedup, translation
-from ingest.boilerplate import fingerprints, strip_boilerplate
+from ingest.boilerplate import HostStats, fingerprints, strip_boilerplate
 from ingest.encoding import decode_html
 from ingest.extract import Extracted, ExtractionError, FeedHint, extract_article
 from ingest.followups import FollowUp, find_followups
@@ -30,9 +40,16 @@ from storage import followups as followup_rows
 from storage.db import session_scope
 from storage.models import Article
 from storage.types import utcnow
+from workers import logs
 from workers.settings import Settings
 
 log = logging.getLogger("vistka.extract")
+
+# The database being unreachable is the batch's problem, retried as a whole by the task; any
+# other error belongs to the one article that raised it.
+UNAVAILABLE = (OperationalError, InterfaceError)
+T = TypeVar("T")
+NOTHING_LEFT = "extraction: no_text: only this host's boilerplate"
 
 
 @dataclass(frozen=True)
@@ -43,12 +60,15 @@ class Stored:
     rule: str | None = None
 
 
+Outcome = Stored | Exception  # an article's result, or the error that stopped it
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What extraction needs from the article row (read in a short transaction)."""
 
     article_id: int
-    raw: bytes
+    raw: bytes  # as kept: zlib-compressed, decompressed by the guarded step (it may be corrupt)
     page_url: str
     hint: FeedHint
     host: str
@@ -56,10 +76,24 @@ class Inputs:
     content_type: str | None
 
 
-def _inputs(art: Article) -> Inputs:
+INPUT_COLUMNS = (
+    "raw_html",
+    "final_url",
+    "url",
+    "feed_title",
+    "feed_published_at",
+    "feed_summary",
+    "host",
+    "url_key",
+    "content_type",
+)
+
+
+def _inputs(art: Any) -> Inputs:
+    """From an Article or a claimed row of ``INPUT_COLUMNS``."""
     return Inputs(
         article_id=int(art.id or 0),
-        raw=zlib.decompress(art.raw_html) if art.raw_html else b"",
+        raw=art.raw_html or b"",
         page_url=art.final_url or art.url,
         hint=FeedHint(
             title=art.feed_title, published_at=art.feed_published_at, summary=art.feed_summary
@@ -70,15 +104,169 @@ def _inputs(art: Article) -> Inputs:
     )
 
 
+@dataclass(frozen=True)
+class Page:
+    """An article extracted, not yet cleaned of its host's boilerplate."""
+
+    inputs: Inputs
+    extracted: Extracted
+    prints: list[str]
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """An article ready to store: its text and everything computed from it."""
+
+    inputs: Inputs
+    extracted: Extracted
+    text: str
+    canonical: str
+    content_hash: str
+    signature: dedup.Signature
+    followups: list[FollowUp]
+    report: Report
+    translation: translation.Signature | None
+
+
 def extract(settings: Settings, article_id: int) -> Stored:
-    """The pipeline step: claim a fetched article, extract and store it."""
+    """The pipeline step for one article: claim it if it is still fetched, extract, store."""
+    return _single(extract_many(settings, [article_id]))
+
+
+def extract_many(
+    settings: Settings, article_ids: Sequence[int], *, propagate: tuple[type[Exception], ...] = ()
+) -> list[tuple[int, Outcome]]:
+    """The pipeline step for a batch: claim those still fetched, extract and store them.
+
+    Every id gets an outcome: ``Stored`` (``skipped`` when another worker has it or it is done)
+    or the exception that stopped that article alone; the article then stays leased and the
+    sweeper takes it up again. The database being unavailable, and ``propagate`` (the task's
+    time limit), stop the whole batch.
+    """
     lease = timedelta(seconds=settings.lease_seconds)
     with session_scope(settings.database) as s:
-        art = article_rows.claim(s, article_id, "fetched", lease)
-        if art is None:
-            return Stored(article_id, "skipped")
-        inputs = _inputs(art)
-    return _process(settings, inputs)
+        rows = article_rows.claim(s, article_ids, "fetched", lease, INPUT_COLUMNS)
+    outcomes: dict[int, Outcome] = {i: Stored(i, "skipped") for i in article_ids}
+    outcomes.update(_run(settings, [_inputs(row) for row in rows], propagate))
+    return [(i, outcomes[i]) for i in article_ids]
+
+
+def _single(outcomes: list[tuple[int, Outcome]]) -> Stored:
+    result = outcomes[0][1]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def _run(
+    settings: Settings, batch: list[Inputs], propagate: tuple[type[Exception], ...]
+) -> dict[int, Outcome]:
+    outcomes: dict[int, Outcome] = {}
+    pages: list[Page] = []
+    failed: dict[int, str] = {}
+    for inputs in batch:
+        page = _guarded(inputs.article_id, outcomes, propagate, partial(_extract, inputs))
+        if isinstance(page, ExtractionError):
+            failed[inputs.article_id] = f"extraction: {page}"[:1000]
+        elif page is not None:
+            pages.append(page)
+    with session_scope(settings.database) as s:
+        for article_id, reason in failed.items():
+            article_rows.fail(s, article_id, reason)
+        stats = host_rows.record_pages(
+            s, [host_rows.Page(p.inputs.host, p.inputs.url_key, p.prints) for p in pages]
+        )
+    outcomes.update({i: Stored(i, "failed") for i in failed})
+    ready: list[Analysed] = []
+    empty: list[int] = []
+    for page in pages:
+        step = partial(_analyse, page, stats[page.inputs.host])
+        done = _guarded(page.inputs.article_id, outcomes, propagate, step)
+        if isinstance(done, Analysed):
+            ready.append(done)
+        elif done is None and page.inputs.article_id not in outcomes:
+            empty.append(page.inputs.article_id)
+    if empty:
+        with session_scope(settings.database) as s:
+            for article_id in empty:
+                article_rows.fail(
+                    s, article_id, "extraction: no_text: only this host's boilerplate"
+                )
+        outcomes.update({i: Stored(i, "failed") for i in empty})
+    outcomes.update(_store_all(settings, ready, propagate))
+    return outcomes
+
+
+def _guarded(
+    article_id: int,
+    outcomes: dict[int, Outcome],
+    propagate: tuple[type[Exception], ...],
+    step: Callable[[], T],
+) -> T | None:
+    """One article's pure step; its unexpected error is logged and becomes its outcome."""
+    with logs.article(article_id):
+        try:
+            return step()
+        except Exception as error:
+            if isinstance(error, (*UNAVAILABLE, *propagate)):
+                raise
+            log.exception("article %s: extraction failed", article_id)
+            outcomes[article_id] = error
+            return None
+
+
+def _extract(inputs: Inputs) -> Page | ExtractionError:
+    try:
+        page = zlib.decompress(inputs.raw) if inputs.raw else b""
+        ex = extract_article(decode_html(page, inputs.content_type), inputs.page_url, inputs.hint)
+    except ExtractionError as err:
+        return err
+    return Page(inputs, ex, fingerprints(ex.text))
+
+
+def _analyse(page: Page, stats: HostStats) -> Analysed | None:
+    """Everything computed from the cleaned text (no database): None when nothing is left."""
+    ex, inputs = page.extracted, page.inputs
+    text = strip_boilerplate(ex.text, stats).replace("\x00", "").strip()
+    if not text:
+        return None
+    published = ex.published_at or utcnow()
+    content_hash, signature = dedup.fingerprint(text)
+    return Analysed(
+        inputs=inputs,
+        extracted=ex,
+        text=text,
+        canonical=_canonical(ex.canonical_url, inputs.page_url),
+        content_hash=content_hash,
+        signature=signature,
+        followups=_find_followups(inputs.article_id, text, published, ex.language),
+        report=Report(text, published.date(), ex.language),
+        translation=translation.translation_signature(text, ex.language),
+    )
+
+
+def _store_all(
+    settings: Settings, ready: list[Analysed], propagate: tuple[type[Exception], ...]
+) -> dict[int, Outcome]:
+    """All in one transaction under the dedup lock; if one article fails there, the batch is
+    rolled back and stored again one article per transaction."""
+    if not ready:
+        return {}
+    try:
+        with session_scope(settings.database) as s:
+            article_rows.serialise_dedup(s)
+            return {a.inputs.article_id: _store(s, settings, a) for a in ready}
+    except Exception as error:
+        if isinstance(error, (*UNAVAILABLE, *propagate)):
+            raise
+        if len(ready) == 1:
+            with logs.article(ready[0].inputs.article_id):
+                log.exception("article %s: storing failed", ready[0].inputs.article_id)
+            return {ready[0].inputs.article_id: error}
+    outcomes: dict[int, Outcome] = {}
+    for one in ready:
+        outcomes.update(_store_all(settings, [one], propagate))
+    return outcomes
 
 
 def warm_up() -> None:
@@ -112,53 +300,21 @@ def reextract(settings: Settings, article_id: int) -> Stored:
         if art is None or art.status not in ("stored", "duplicate") or not art.raw_html:
             return Stored(article_id, "skipped")
         inputs = _inputs(art)
-    return _process(settings, inputs)
+    return _single(list(_run(settings, [inputs], ()).items()))
 
 
-def _process(settings: Settings, inputs: Inputs) -> Stored:
-    article_id = inputs.article_id
-    try:
-        ex = extract_article(
-            decode_html(inputs.raw, inputs.content_type), inputs.page_url, inputs.hint
-        )
-    except ExtractionError as err:
-        with session_scope(settings.database) as s:
-            article_rows.fail(s, article_id, f"extraction: {err}"[:1000])
-        return Stored(article_id, "failed")
-
-    prints = fingerprints(ex.text)
-    with session_scope(settings.database) as s:
-        host_rows.record_page(s, inputs.host, inputs.url_key, prints)
-        stats = host_rows.host_stats(s, inputs.host, prints)
-    text = strip_boilerplate(ex.text, stats).replace("\x00", "").strip()
-    if not text:
-        with session_scope(settings.database) as s:
-            article_rows.fail(s, article_id, "extraction: no_text: only this host's boilerplate")
-        return Stored(article_id, "failed")
-    return _store(settings, inputs, ex, text)
-
-
-def _store(settings: Settings, inputs: Inputs, ex: Extracted, text: str) -> Stored:
-    article_id = inputs.article_id
-    canonical = _canonical(ex.canonical_url, inputs.page_url)
-    content_hash = dedup.content_hash(text)
-    sig = dedup.signature(text)
-    fields = _fields(ex, text, canonical, content_hash, sig.to_bytes(), settings)
+def _store(s: Session, settings: Settings, a: Analysed) -> Stored:
+    article_id, ex = a.inputs.article_id, a.extracted
+    s.expire_all()  # rows read for an earlier article of the batch may have changed since
+    fields = _fields(ex, a.text, a.canonical, a.content_hash, a.signature.to_bytes(), settings)
     fields["story_id"] = article_id  # an original's own story; a copy's is set by the decision
-    # The pure analysis runs before the transaction: the dedup lock is held only for the writes.
-    published = ex.published_at or utcnow()
-    found = _find_followups(article_id, text, published, ex.language)
-    report = Report(text, published.date(), ex.language)
-    tsig = translation.translation_signature(text, ex.language)
-    with session_scope(settings.database) as s:
-        article_rows.serialise_dedup(s)
-        article_rows.update_article(s, article_id, **fields)
-        result = decide_duplicates(
-            s, article_id, inputs.url_key, canonical, content_hash, sig, story_set=True
-        )
-        if result.status == "stored":
-            _link_translation(s, article_id, inputs.host, ex, tsig)
-            _follow_ups(s, article_id, found, report, ex.language)
+    article_rows.update_article(s, article_id, **fields)
+    result = decide_duplicates(
+        s, article_id, a.inputs.url_key, a.canonical, a.content_hash, a.signature, story_set=True
+    )
+    if result.status == "stored":
+        _link_translation(s, article_id, a.inputs.host, ex, a.translation)
+        _follow_ups(s, article_id, a.followups, a.report, ex.language)
     return result
 
 

@@ -23,10 +23,10 @@ def fetch(settings: Settings, article_id: int) -> bool:
     """Download one article page; True when it is ready for extraction."""
     lease = timedelta(seconds=settings.lease_seconds)
     with session_scope(settings.database) as s:
-        art = article_rows.claim(s, article_id, "discovered", lease)
-        if art is None:
-            return False
-        url, attempts = art.url, art.attempts
+        claimed = article_rows.claim(s, [article_id], "discovered", lease, ("url", "attempts"))
+    if not claimed:
+        return False
+    url, attempts = str(claimed[0].url), int(claimed[0].attempts)
     try:
         crawl_delay = robots_cache.check(settings, url)
         with politeness.polite(settings, url, crawl_delay):

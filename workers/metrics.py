@@ -93,7 +93,8 @@ def fetch_done(article_id: int, ready: bool | None, started: float) -> None:
         log.debug("metrics: fetch not counted", exc_info=True)
 
 
-def extract_done(article_id: int, status: str, rule: str | None, started: float) -> None:
+def extract_done(article_id: int, status: str, rule: str | None, seconds: float) -> None:
+    """One article's outcome; ``seconds`` is its share of the batch it was extracted in."""
     try:
         if status == "stored":
             ARTICLES.labels("stored", "").inc()
@@ -101,7 +102,7 @@ def extract_done(article_id: int, status: str, rule: str | None, started: float)
             ARTICLES.labels("duplicate", reason_code(rule)).inc()
         elif status == "failed":
             ARTICLES.labels("failed", _failure(article_id) or "unknown").inc()
-        EXTRACT_SECONDS.labels(status).observe(time.monotonic() - started)
+        EXTRACT_SECONDS.labels(status).observe(seconds)
     except Exception:
         log.debug("metrics: extraction not counted", exc_info=True)
 

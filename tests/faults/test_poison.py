@@ -40,9 +40,9 @@ def test_sweeper_gives_up_on_an_article_that_never_finishes(tmp_path: Path) -> N
         # Each claim is an attempt whose worker died with the lease still on the row.
         for _ in range(2):
             with session_scope(settings.database) as s:
-                assert article_rows.claim(s, poison, "discovered", timedelta(0)) is not None
+                assert article_rows.claim(s, [poison], "discovered", timedelta(0), ())
         with session_scope(settings.database) as s:
-            assert article_rows.claim(s, other, "discovered", timedelta(0)) is not None
+            assert article_rows.claim(s, [other], "discovered", timedelta(0), ())
         time.sleep(0.05)
 
         assert sweeping.stale_articles(settings, idle=0) == [(other, "discovered")]

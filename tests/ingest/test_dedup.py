@@ -13,6 +13,7 @@ from ingest.dedup import (
     band_keys,
     containment,
     content_hash,
+    fingerprint,
     is_near_duplicate,
     normalize_text,
     signature,
@@ -66,6 +67,11 @@ def test_content_hash_equal_for_typographic_variants_only() -> None:
     assert content_hash(variant) == content_hash(LONG_UK)
     assert content_hash(LONG_UK.replace("березня", "квітня")) != content_hash(LONG_UK)
     assert len(content_hash("")) == 64
+
+
+def test_fingerprint_is_the_hash_and_the_signature_at_once() -> None:
+    for text in (LONG_UK, LONG_UK.upper().replace("'", "’"), ""):
+        assert fingerprint(text) == (content_hash(text), signature(text))
 
 
 def test_signature_round_trips_through_bytes() -> None:

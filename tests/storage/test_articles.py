@@ -140,16 +140,30 @@ def test_an_article_step_is_claimed_once_while_leased(db: str) -> None:
         (article_id,) = article_rows.record_entries(s, feed_id, [ENTRIES[0]]).new_article_ids
 
     with session_scope(db) as s:
-        first = article_rows.claim(s, article_id, "discovered", LEASE)
+        first = article_rows.claim(s, [article_id], "discovered", LEASE, ("url", "attempts"))
     with session_scope(db) as s:
-        again = article_rows.claim(s, article_id, "discovered", LEASE)
+        again = article_rows.claim(s, [article_id], "discovered", LEASE, ())
     with session_scope(db) as s:
-        wrong_step = article_rows.claim(s, article_id, "fetched", LEASE)
+        wrong_step = article_rows.claim(s, [article_id], "fetched", LEASE, ())
 
-    assert first is not None and first.id == article_id
-    assert again is None
-    assert wrong_step is None
+    assert [tuple(row) for row in first] == [(article_id, ENTRIES[0].url, 1)]
+    assert again == []
+    assert wrong_step == []
     assert _article(db, article_id).attempts == 1
+
+
+def test_a_batch_claim_takes_only_the_waiting_articles_in_the_order_asked(db: str) -> None:
+    feed_id = _feed(db)
+    with session_scope(db) as s:
+        first, second, third = article_rows.record_entries(s, feed_id, ENTRIES).new_article_ids
+    with session_scope(db) as s:
+        article_rows.claim(s, [second], "discovered", LEASE, ())
+        article_rows.fail(s, third, "http_404: not found")
+
+    with session_scope(db) as s:
+        claimed = article_rows.claim(s, [third, second, first, 999], "discovered", LEASE, ("url",))
+
+    assert [tuple(row) for row in claimed] == [(first, ENTRIES[0].url)]
 
 
 def test_an_expired_or_released_lease_can_be_claimed_again(db: str) -> None:
@@ -158,13 +172,13 @@ def test_an_expired_or_released_lease_can_be_claimed_again(db: str) -> None:
         (article_id,) = article_rows.record_entries(s, feed_id, [ENTRIES[1]]).new_article_ids
 
     with session_scope(db) as s:
-        assert article_rows.claim(s, article_id, "discovered", timedelta(seconds=-1)) is not None
+        assert article_rows.claim(s, [article_id], "discovered", timedelta(seconds=-1), ())
     with session_scope(db) as s:
-        assert article_rows.claim(s, article_id, "discovered", LEASE) is not None
+        assert article_rows.claim(s, [article_id], "discovered", LEASE, ())
     with session_scope(db) as s:
         article_rows.release(s, article_id)
     with session_scope(db) as s:
-        assert article_rows.claim(s, article_id, "discovered", LEASE) is not None
+        assert article_rows.claim(s, [article_id], "discovered", LEASE, ())
 
     assert _article(db, article_id).attempts == 3
 
@@ -179,5 +193,5 @@ def test_a_failed_article_is_no_longer_pending(db: str) -> None:
     art = _article(db, article_id)
     assert (art.status, art.fail_reason, art.lease_until) == ("failed", "http_404: not found", None)
     with session_scope(db) as s:
-        assert article_rows.claim(s, article_id, "discovered", LEASE) is None
+        assert article_rows.claim(s, [article_id], "discovered", LEASE, ()) == []
         assert article_rows.stale_pending(s, idle=timedelta(0)) == []

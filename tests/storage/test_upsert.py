@@ -1,4 +1,4 @@
-"""Keyed multi-row upserts (``storage.upsert.insert_keys``) on both backends."""
+"""Multi-row upserts (``storage.upsert.insert_keys``, ``insert_rows``) on both backends."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from storage.db import session_scope
-from storage.models import Article, ArticleBand, HostLine
+from storage.models import Article, ArticleBand, HostLine, HostPage
 from storage.types import utcnow
-from storage.upsert import insert_keys
+from storage.upsert import insert_keys, insert_rows
 
 
 def _article(db: str) -> int:
@@ -68,3 +68,45 @@ def test_an_increment_counts_each_call_once_per_key(db: str) -> None:
             ).all()
         )
     assert counts == {"x": 1, "y": 3, "z": 1}
+
+
+def _line_counts(db: str) -> dict[tuple[str, str], int]:
+    with session_scope(db) as s:
+        rows = s.execute(
+            select(col(HostLine.host), col(HostLine.fingerprint), col(HostLine.pages))
+        ).all()
+    return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
+
+
+def test_whole_rows_add_their_value_to_an_existing_row(db: str) -> None:
+    for batch in (
+        [("a.example", "x", 2), ("b.example", "x", 1)],
+        [("a.example", "x", 3), ("a.example", "y", 1)],
+    ):
+        with session_scope(db) as s:
+            insert_rows(
+                s,
+                HostLine,
+                [{"host": h, "fingerprint": fp, "pages": n} for h, fp, n in batch],
+                conflict=("host", "fingerprint"),
+                add="pages",
+            )
+    assert _line_counts(db) == {("a.example", "x"): 5, ("b.example", "x"): 1, ("a.example", "y"): 1}
+
+
+def test_whole_rows_return_only_those_inserted(db: str) -> None:
+    pages = [{"host": "a.example", "url_key": k} for k in ("p1", "p2")]
+    with session_scope(db) as s:
+        first = insert_rows(
+            s, HostPage, pages, conflict=("host", "url_key"), returning=("url_key",)
+        )
+    with session_scope(db) as s:
+        again = insert_rows(
+            s,
+            HostPage,
+            [*pages, {"host": "a.example", "url_key": "p3"}],
+            conflict=("host", "url_key"),
+            returning=("url_key",),
+        )
+    assert sorted(first) == [("p1",), ("p2",)]
+    assert again == [("p3",)]

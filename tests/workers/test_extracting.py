@@ -1,0 +1,88 @@
+"""The extraction step on a batch (``workers.extracting.extract_many``), on SQLite and PostgreSQL:
+every article gets its own outcome, copies within one batch are recognised, and one article's
+corrupt page fails that article alone."""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from storage import articles as article_rows
+from storage.db import session_scope
+from tests.support.hostile import Pipeline, article_html, item, rss, xml_reply
+from tests.support.server import Reply
+from workers.extracting import Stored, extract_many
+from workers.fetching import fetch
+
+pytestmark = pytest.mark.integration
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+STORY = [
+    "The harbour council approved the new budget for the river bridge on Tuesday evening.",
+    "Work on the bridge is to start in spring and take two years, the council said.",
+    "Residents asked for a tram line across the bridge, which the plan does not include.",
+]
+OTHER = [
+    "The city library opens a new reading room for children in the old market building.",
+    "The room has two thousand books and a small theatre stage for weekend readings.",
+    "Volunteers will run the readings, the library director told reporters on Monday.",
+]
+
+
+def _fetched(pipe: Pipeline, pages: dict[str, bytes]) -> list[int]:
+    """Serve ``pages`` in one feed, poll it and fetch every page: the ids, in feed order."""
+    for path, body in pages.items():
+        pipe.server.routes[path] = Reply(200, HTML, body)
+    items = [item(path, pipe.server.url(path), guid=path) for path in pages]
+    pipe.server.routes["/feed.xml"] = xml_reply(rss(items))
+    result = pipe.poll(pipe.add_feed("/feed.xml"))
+    ids = list(result.new_article_ids)
+    assert [fetch(pipe.settings, i) for i in ids] == [True] * len(pages)
+    return ids
+
+
+def test_a_batch_gives_each_article_its_outcome_and_sees_copies_within_it(
+    both: Pipeline,
+) -> None:
+    original, copy, empty, other = _fetched(
+        both,
+        {
+            "/a.html": article_html("Bridge budget approved", STORY).encode(),
+            "/b.html": article_html("Bridge budget approved", STORY).encode(),
+            "/c.html": b"<html><body><div></div></body></html>",
+            "/d.html": article_html("Library opens a reading room", OTHER).encode(),
+        },
+    )
+
+    outcomes = dict(extract_many(both.settings, [original, copy, empty, other]))
+    again = dict(extract_many(both.settings, [original, copy, empty, other]))
+
+    assert outcomes[original] == Stored(original, "stored")
+    assert outcomes[copy] == Stored(copy, "duplicate", original, "text")
+    assert outcomes[empty] == Stored(empty, "failed")
+    assert outcomes[other] == Stored(other, "stored")
+    assert set(again.values()) == {Stored(i, "skipped") for i in again}
+    assert both.article(copy).story_id == original
+    assert (both.article(empty).fail_reason or "").startswith("extraction: no_text")
+
+
+def test_a_corrupt_kept_page_fails_its_article_alone(both: Pipeline) -> None:
+    broken, fine = _fetched(
+        both,
+        {
+            "/a.html": article_html("Bridge budget approved", STORY).encode(),
+            "/d.html": article_html("Library opens a reading room", OTHER).encode(),
+        },
+    )
+    with session_scope(both.settings.database) as s:
+        article_rows.update_article(s, broken, raw_html=b"not a zlib stream")
+
+    outcomes = dict(extract_many(both.settings, [broken, fine]))
+
+    assert isinstance(outcomes[broken], zlib.error)
+    assert outcomes[fine] == Stored(fine, "stored")
+    # Still pending, under its lease: the sweeper takes it up again, and gives up after
+    # VISTKA_MAX_ATTEMPTS attempts.
+    assert both.article(broken).status == "fetched"
+    assert both.article(broken).attempts == 2  # the fetch, and this extraction
