@@ -8,6 +8,7 @@ English month names only when capitalised, because "may" and "march" are also co
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -101,8 +102,30 @@ UNIT_WORDS: dict[str, str] = {
 }
 
 
-def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+def alternation(words: Iterable[str]) -> str:
+    """One alternation of ``words``, factored by common prefix: ``січ(?:ень|ня)``.
+
+    sre tries the alternatives of a group one after another, so ``січень|січня`` costs two
+    tries where the factored form costs one, and a month name is tried at every word of a
+    sentence. The matches are those of the plain alternation, longest word first: a longer
+    word is tried before any word that is its prefix, and words that are not prefixes of one
+    another never match at the same place.
+    """
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _branches(tree)
+
+
+def _branches(node: dict[str, Any]) -> str:
+    branches = [re.escape(ch) + _branches(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body  # greedy: the longer word first
 
 
 def _cyrillic_month_words() -> list[str]:
@@ -132,12 +155,21 @@ def first_letters(pattern: str) -> str:
     """``pattern`` behind a look-ahead at the letters it can start with (either case), when
     those can be told from its parse; else ``pattern`` as it is. The same matches, found
     without trying a long alternation at every position (see ``_starts``)."""
+    letters = start_letters(pattern)
+    if letters is None:
+        return pattern
+    return "(?=[" + re.escape(letters) + "])(?:" + pattern + ")"
+
+
+def start_letters(pattern: str) -> str | None:
+    """The characters a match of ``pattern`` can begin with, each in both cases; None when its
+    parse cannot tell."""
     letters = _first(sre_parse.parse(pattern))
     if not letters or None in letters:
-        return pattern
+        return None
     chars = {c for c in letters if c is not None}
     chars |= {c.upper() for c in chars} | {c.lower() for c in chars}
-    return "(?=[" + re.escape("".join(sorted(chars))) + "])(?:" + pattern + ")"
+    return "".join(sorted(chars))
 
 
 def _first(parsed: Any) -> set[str | None]:
@@ -159,23 +191,70 @@ def _first(parsed: Any) -> set[str | None]:
                 continue
         elif op is sre_constants.AT:
             continue  # \b and the like take no character
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue  # neither do look-aheads and look-behinds
         else:
             return {None}
         return out | inner
     return out | {None}  # the pattern can match the empty string
 
 
+_WHITE_SPACE_RUN = [(sre_constants.IN, [(sre_constants.CATEGORY, sre_constants.CATEGORY_SPACE)])]
+
+
+def spellings(pattern: str) -> list[str]:
+    """Every phrase ``pattern`` spells, with one space where it takes a run of white space.
+
+    For patterns made of words, ``\\s+``, alternatives, optional groups and one-letter sets, as
+    ``RELATIVE_PHRASES`` are; anything else raises, so a new phrase cannot silently go unspelled.
+    """
+    return _spell(sre_parse.parse(pattern), pattern)
+
+
+def _spell(parsed: Any, pattern: str) -> list[str]:
+    out = [""]
+    for op, arg in parsed:
+        if op is sre_constants.LITERAL:
+            options = [chr(arg)]
+        elif op is sre_constants.IN and all(kind is sre_constants.LITERAL for kind, _ in arg):
+            options = [chr(code) for _, code in arg]
+        elif op is sre_constants.SUBPATTERN:
+            options = _spell(arg[3], pattern)
+        elif op is sre_constants.BRANCH:
+            options = [s for branch in arg[1] for s in _spell(branch, pattern)]
+        elif op is sre_constants.MAX_REPEAT and arg[:2] == (0, 1):
+            options = ["", *_spell(arg[2], pattern)]
+        elif op is sre_constants.MAX_REPEAT and list(arg[2]) == _WHITE_SPACE_RUN:
+            options = [" "]
+        else:
+            raise ValueError(f"cannot spell out {pattern!r}")
+        out = [done + option for done in out for option in options]
+    return out
+
+
 MONTH_RE = _starts(_cyrillic_month_words(), _abbreviations(), _english_month_words()) + (
-    r"(?:(?i:" + _alternation(_cyrillic_month_words()) + r")\b"
-    r"|(?i:" + _alternation(_abbreviations()) + r")\."
-    r"|(?:" + _alternation(_english_month_words()) + r")\b\.?)"
+    r"(?:(?i:" + alternation(_cyrillic_month_words()) + r")\b"
+    r"|(?i:" + alternation(_abbreviations()) + r")\."
+    r"|(?:" + alternation(_english_month_words()) + r")\b\.?)"
 )
 _WEEKDAY_WORDS = [w for forms in _WEEKDAYS.values() for w in forms]
 _SEASON_WORDS = [w for forms in _SEASONS.values() for w in forms]
-WEEKDAY_RE = _starts(_WEEKDAY_WORDS) + r"(?i:" + _alternation(_WEEKDAY_WORDS) + r")\b"
-SEASON_RE = _starts(_SEASON_WORDS) + r"(?i:" + _alternation(_SEASON_WORDS) + r")\b"
-NUMBER_RE = r"(?i:\d{1,2}|" + _alternation(list(NUMBER_WORDS)) + r")"
-UNIT_RE = _starts(list(UNIT_WORDS)) + r"(?i:" + _alternation(list(UNIT_WORDS)) + r")\b"
+WEEKDAY_RE = _starts(_WEEKDAY_WORDS) + r"(?i:" + alternation(_WEEKDAY_WORDS) + r")\b"
+SEASON_RE = _starts(_SEASON_WORDS) + r"(?i:" + alternation(_SEASON_WORDS) + r")\b"
+NUMBER_RE = r"(?i:\d{1,2}|" + alternation(list(NUMBER_WORDS)) + r")"
+UNIT_RE = _starts(list(UNIT_WORDS)) + r"(?i:" + alternation(list(UNIT_WORDS)) + r")\b"
+
+# The same words as lower-case keys for the cue scan in ``dates``: abbreviations keep their stop,
+# English month names lose their capital (the grammar still asks for it).
+MONTH_KEYS = frozenset(
+    [w.lower() for w in _cyrillic_month_words() + _english_month_words()]
+    + [w.lower() + "." for w in _abbreviations()]
+)
+# English month names count only as written ("May", not "may"): the key and its one spelling.
+CASED_MONTH_KEYS = {w.lower(): w for w in _english_month_words()}
+WEEKDAY_KEYS = frozenset(w.lower() for w in _WEEKDAY_WORDS)
+SEASON_KEYS = frozenset(w.lower() for w in _SEASON_WORDS)
+UNIT_KEYS = frozenset(w.lower() for w in UNIT_WORDS)
 
 _MONTH_LOOKUP: dict[str, int] = {
     w.casefold(): n

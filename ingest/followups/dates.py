@@ -6,25 +6,36 @@ a month, "наступного тижня". Each pattern turns its match into a 
 ``spans``; the year is not decided here, because that takes the tense of the sentence.
 Overlapping matches are settled leftmost-longest, so "з 1 по 20 вересня" wins over
 "20 вересня".
+
+Every pattern needs some word of its own (a month name, "тижня", "завтра") or a year in
+digits, and most sentences of news have none: ``find_cues`` finds these keys in a whole
+article in one pass, and a pattern is tried only on a sentence that has one of its keys.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from ingest.followups.calendar_words import (
+    CASED_MONTH_KEYS,
+    MONTH_KEYS,
     MONTH_RE,
     NUMBER_RE,
     RELATIVE_PHRASES,
+    SEASON_KEYS,
     SEASON_RE,
+    UNIT_KEYS,
     UNIT_RE,
+    WEEKDAY_KEYS,
     WEEKDAY_RE,
+    alternation,
     count_value,
-    first_letters,
     month_number,
     season_number,
+    spellings,
+    start_letters,
     unit_name,
     weekday_number,
 )
@@ -206,61 +217,108 @@ _GRAMMAR: list[tuple[str, Callable[[Groups], When | None]]] = [
      _weekday),
     *[(rf"\b(?i:{pattern})\b", lambda g, w=when: w) for pattern, when in RELATIVE_PHRASES],
 ]  # fmt: skip
-# What each pattern cannot match without, by rank (None: the relative phrases, gated below):
-# a sentence of news often has a number and no month word, and then only four patterns can
-# match. A pattern matching means its part matches on its own, so skipping is exact.
-_DIGIT = re.compile(r"\d")
-_MONTH_WORD = re.compile(MONTH_RE)
-_PERIOD_WORD = re.compile(r"\b(?i:тижня|місяця|року|недели|месяца|года|week|month|year)\b")
-_NEEDS: list[re.Pattern[str] | None] = [
-    *[_MONTH_WORD] * 6,  # day-month forms and ranges
-    _DIGIT, _DIGIT,  # 5.06.2026, 2026-06-05
-    _MONTH_WORD, _PERIOD_WORD,  # part of a named month, of "next month"
-    _MONTH_WORD, _MONTH_WORD,  # a whole month
-    re.compile(SEASON_RE),
-    _DIGIT, _DIGIT,  # a whole year
-    _PERIOD_WORD,  # by the end of the week
-    re.compile(UNIT_RE), re.compile(UNIT_RE),  # in three days
-    re.compile(WEEKDAY_RE),
-    *[None] * len(RELATIVE_PHRASES),
+# What each pattern cannot match without, by rank: one of these keys (lower-case words, each
+# standing for itself as a whole word, or _YEAR for "19xx"/"20xx" among digits). A pattern
+# matching means one of its keys is in the sentence, so skipping it when none is is exact. A
+# sentence of news often has a number and no month word, and then no pattern is tried at all.
+_YEAR = "<19xx|20xx>"
+_PERIOD_KEYS = frozenset(_PERIOD_WORDS)
+_MONTH_PERIOD_KEYS = frozenset(w for w, unit in _PERIOD_WORDS.items() if unit == "month")
+_NEEDS: list[frozenset[str]] = [
+    *[MONTH_KEYS] * 6,  # day-month forms and ranges
+    frozenset({_YEAR}), frozenset({_YEAR}),  # 5.06.2026, 2026-06-05
+    MONTH_KEYS, _MONTH_PERIOD_KEYS,  # part of a named month, of "next month"
+    MONTH_KEYS, MONTH_KEYS,  # a whole month
+    SEASON_KEYS,
+    frozenset({_YEAR}), frozenset({_YEAR}),  # a whole year
+    _PERIOD_KEYS,  # by the end of the week
+    UNIT_KEYS, UNIT_KEYS,  # in three days
+    WEEKDAY_KEYS,
+    # a relative phrase ends in one of its own words ("наступного тижня" in "тижня")
+    *[frozenset(s.split()[-1] for s in spellings(pattern)) for pattern, _ in RELATIVE_PHRASES],
 ]  # fmt: skip
 assert len(_NEEDS) == len(_GRAMMAR)
+
+
+def _gated(pattern: str) -> str:
+    """``pattern`` behind a look-ahead at the characters it can start with: most positions of a
+    sentence are then passed over at once instead of through every alternative. The look-ahead
+    is case-insensitive, as it must be to let through all a ``(?i:т)`` matches ("ᲄ" too)."""
+    letters = start_letters(pattern)
+    if letters is None:
+        return pattern
+    return "(?=(?i:[" + re.escape(letters) + "]))(?:" + pattern + ")"
+
+
 _COMPILED = [
-    (re.compile(pattern), build, need)
+    (re.compile(_gated(pattern)), build, need)
     for (pattern, build), need in zip(_GRAMMAR, _NEEDS, strict=True)
 ]
-# The relative phrases are many small patterns that rarely match: one scan for any of them
-# decides whether each needs its own (about half of the time per sentence otherwise).
-_RELATIVE_FROM = len(_GRAMMAR) - len(RELATIVE_PHRASES)
-_ANY_RELATIVE = re.compile(
-    r"\b(?i:" + first_letters("|".join(p for p, _ in RELATIVE_PHRASES)) + r")\b"
-)
-# Every other pattern needs a digit or one of these words; most sentences have none, and one
-# scan for them is cheaper than trying every pattern.
-_ANY_CUE = re.compile(
-    rf"\d|{MONTH_RE}|{WEEKDAY_RE}|{SEASON_RE}|{UNIT_RE}"
-    r"|\b(?i:тижня|місяця|року|недели|месяца|года|week|month|year)\b"
-)
+_ALL_KEYS = frozenset().union(*_NEEDS)
 
 
-def find_timexes(sentence: str) -> list[Timex]:
-    """Every time expression of ``sentence``, left to right, none overlapping."""
-    found: list[tuple[int, int, int, When]] = []
-    cue = _ANY_CUE.search(sentence) is not None
-    relative = _ANY_RELATIVE.search(sentence) is not None
-    if not cue and not relative:
+def _odd_letters(keys: Collection[str]) -> str | None:
+    """The letters case-insensitive matching takes for a letter of ``keys`` although lower()
+    keeps them apart ("ı" for "i", "ᲂ" for "о"), from sre's own table of such pairs; None on a
+    Python without that (private) table, and then no text is scanned: slower, never wrong."""
+    try:
+        from re import _casefix  # type: ignore[attr-defined]
+
+        extra: dict[int, tuple[int, ...]] = _casefix._EXTRA_CASES
+    except (ImportError, AttributeError):
+        return None
+    letters = {ord(ch) for key in keys for ch in key}
+    return "".join(sorted({chr(o) for c, others in extra.items() if c in letters for o in others}))
+
+
+# The cue scan reads the lower-cased text with case-sensitive words, several times faster than
+# case-insensitive ones (sre skips an alternative by its first letter only when case counts).
+# That finds every key the grammar can match except through the odd letters: a text with one
+# of those is not scanned at all.
+_ODD = _odd_letters(_ALL_KEYS)
+_KEY_SCAN = re.compile(rf"\W(?=(?P<key>{alternation(_ALL_KEYS - {_YEAR})})(?:(?<=\.)|\b))")
+_YEAR_SCAN = re.compile(r"(?:19|20)\d\d")
+# A key the scan reads as an abbreviation ("лют.") is never also a word key ("лют"), and only the
+# month patterns need an English month name, so a "may" can be left out.
+assert not {key[:-1] for key in _ALL_KEYS if key.endswith(".")} & _ALL_KEYS
+assert all(need is MONTH_KEYS or need.isdisjoint(CASED_MONTH_KEYS) for need in _NEEDS)
+
+
+def find_cues(text: str) -> list[tuple[int, str]] | None:
+    """Where ``text`` has a key some pattern needs, and which, left to right; None when the scan
+    cannot vouch for ``text`` (then any sentence of it may hold any key).
+
+    Two passes over a whole article instead of several over each sentence: a sentence with no
+    cue holds no time expression, and the keys it has say which patterns are worth trying.
+    """
+    lowered = text.lower()
+    if _ODD is None or len(lowered) != len(text) or any(ch in lowered for ch in _ODD):
+        return None  # "İ" lower-cases to two characters; see _ODD for the rest
+    cues = [(match.start(), _YEAR) for match in _YEAR_SCAN.finditer(text)]
+    # The leading space lets a word at the very start follow a non-word character too.
+    for match in _KEY_SCAN.finditer(" " + lowered):
+        start, key = match.start("key") - 1, match.group("key")
+        spelling = CASED_MONTH_KEYS.get(key)
+        if spelling is None or text.startswith(spelling, start):
+            cues.append((start, key))
+    cues.sort()
+    return cues
+
+
+def find_timexes(sentence: str, keys: Collection[str] | None = None) -> list[Timex]:
+    """Every time expression of ``sentence``, left to right, none overlapping.
+
+    ``keys``: the keys ``find_cues`` saw in the sentence, when the caller scanned its text.
+    """
+    if keys is None:
+        cues = find_cues(sentence)
+        keys = _ALL_KEYS if cues is None else {key for _, key in cues}
+    if not keys:
         return []
-    present: dict[re.Pattern[str], bool] = {}
+    found: list[tuple[int, int, int, When]] = []
     for rank, (pattern, build, need) in enumerate(_COMPILED):
-        if rank < _RELATIVE_FROM and not cue:
+        if need.isdisjoint(keys):
             continue
-        if rank >= _RELATIVE_FROM and not relative:
-            break
-        if need is not None:
-            if need not in present:
-                present[need] = need.search(sentence) is not None
-            if not present[need]:
-                continue
         for match in pattern.finditer(sentence):
             when = build(match.groupdict())
             if when is not None and _valid(when):
