@@ -89,10 +89,12 @@ def pipeline_cost(base: str, feed_paths: list[str]) -> tuple[int, float, float]:
     ids: list[int] = []
     for claim in polling.dispatch(settings, force=True):
         ids += polling.poll(settings, claim).new_article_ids
-    for article_id in ids:
-        fetching.fetch(settings, article_id)
-    for article_id in ids:
-        extracting.extract(settings, article_id)
+    size = settings.articles_per_task  # in the batches the tasks take
+    for start in range(0, len(ids), size):
+        claimed = fetching.claim(settings, ids[start : start + size])
+        fetching.write(settings, [fetching.download(settings, c) for c in claimed])
+    for start in range(0, len(ids), size):
+        extracting.extract_many(settings, ids[start : start + size])
     return len(ids), time.process_time() - cpu0, time.perf_counter() - wall0
 
 

@@ -1,9 +1,18 @@
-"""Fetch an article page, without Celery: claim, download with nothing open, keep the raw bytes."""
+"""Fetch article pages, without Celery: claim a batch, download with nothing open, keep the bytes.
+
+A batch costs two transactions whatever its size: one claims every article, one writes every
+outcome (the page kept, the failure and its reason, or the lease given back). Between them only
+the network is used. A worker that dies in between leaves its articles leased; when the leases
+expire the sweeper queues them again, and the pages are fetched once more.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import time
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ingest.http import FetchError
@@ -16,66 +25,123 @@ from workers.settings import Settings
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
-# --- fetch ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claimed:
+    """An article leased for its fetch."""
+
+    article_id: int
+    url: str
+    attempts: int  # counting this one
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one fetch leaves on its article row, once written (``write``).
+
+    ``ready``: the page is kept and extraction comes next. ``failure``: the article failed for
+    good (the reason recorded). ``retry``: come back later (the lease is given back).
+    """
+
+    article_id: int
+    values: dict[str, object] = field(repr=False)
+    ready: bool = False
+    failure: str | None = None
+    retry: TransientError | None = None
+    seconds: float = 0.0
+
+
+def claim(settings: Settings, article_ids: Sequence[int]) -> list[Claimed]:
+    """Lease those of the articles still waiting for their fetch, in one statement."""
+    lease = timedelta(seconds=settings.lease_seconds)
+    with session_scope(settings.database) as s:
+        rows = article_rows.claim(s, article_ids, "discovered", lease, ("url", "attempts"))
+    return [Claimed(int(r.id), str(r.url), int(r.attempts)) for r in rows]
+
+
+def give_back(claimed: Claimed) -> Fetched:
+    """Not fetched after all (the batch stopped, or the host must wait): as it was before."""
+    values: dict[str, object] = {"lease_until": None, "attempts": claimed.attempts - 1}
+    return Fetched(claimed.article_id, values)
+
+
+def write(settings: Settings, fetched: Sequence[Fetched]) -> None:
+    """Every outcome of a batch in one transaction."""
+    if not fetched:
+        return
+    with session_scope(settings.database) as s:
+        for one in fetched:
+            article_rows.update_article(s, one.article_id, **one.values)
 
 
 def fetch(settings: Settings, article_id: int) -> bool:
-    """Download one article page; True when it is ready for extraction."""
-    lease = timedelta(seconds=settings.lease_seconds)
-    with session_scope(settings.database) as s:
-        claimed = article_rows.claim(s, [article_id], "discovered", lease, ("url", "attempts"))
+    """One article, claimed, fetched and written; True when its page is ready for extraction.
+
+    Raises TransientError, after the write, when it is to be fetched again later.
+    """
+    claimed = claim(settings, [article_id])
     if not claimed:
         return False
-    url, attempts = str(claimed[0].url), int(claimed[0].attempts)
+    result = download(settings, claimed[0])
+    write(settings, [result])
+    if result.retry is not None:
+        raise result.retry
+    return result.ready
+
+
+def download(settings: Settings, claimed: Claimed) -> Fetched:
+    """The network part of a fetch: robots.txt, politeness, the request. Touches no database."""
+    started = time.monotonic()
+    result = _download(settings, claimed)
+    return Fetched(
+        result.article_id,
+        result.values,
+        result.ready,
+        result.failure,
+        result.retry,
+        time.monotonic() - started,
+    )
+
+
+def _download(settings: Settings, claimed: Claimed) -> Fetched:
+    url, attempts = claimed.url, claimed.attempts
     try:
         crawl_delay = robots_cache.check(settings, url)
         with politeness.polite(settings, url, crawl_delay):
             fetched = fetcher_for(settings).get(url)
     except politeness.Throttled as busy:
         # Not an attempt at the page: give the row back as it was and come back later.
-        with session_scope(settings.database) as s:
-            article_rows.update_article(s, article_id, lease_until=None, attempts=attempts - 1)
-        raise TransientError(
-            busy.reason, politeness.retry_countdown(busy.wait), host_wide=True
-        ) from busy
+        retry = TransientError(busy.reason, politeness.retry_countdown(busy.wait), host_wide=True)
+        return Fetched(claimed.article_id, give_back(claimed).values, retry=retry)
     except FetchError as err:
         # A 429 is a request to slow down, not a verdict on the page: retry it like a 5xx.
         retryable = err.kind == "temporary" or err.status == 429
-        retry = retryable and attempts < settings.max_attempts
-        with session_scope(settings.database) as s:
-            if retry:
-                article_rows.release(s, article_id)
-            else:
-                article_rows.fail(s, article_id, f"{err.reason}: {err}"[:1000])
-        if retry:  # raised after the commit: inside the scope it would roll the release back
-            raise TransientError(
+        if retryable and attempts < settings.max_attempts:
+            retry = TransientError(
                 err.reason,
                 err.retry_after or min(60.0, 2.0**attempts),
                 host_wide=isinstance(err, robots_cache.RobotsUnavailable),
-            ) from err
-        return False
-    ctype = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
-    with session_scope(settings.database) as s:
-        if ctype not in HTML_TYPES:
-            article_rows.fail(s, article_id, f"not_html: {ctype}")
-            article_rows.update_article(
-                s,
-                article_id,
-                http_status=fetched.status,
-                final_url=fetched.url,
-                fetched_at=utcnow(),
             )
-            return False
-        article_rows.update_article(
-            s,
-            article_id,
-            status="fetched",
-            lease_until=None,
-            final_url=fetched.url,
-            http_status=fetched.status,
-            fetched_at=utcnow(),
-            content_type=fetched.headers.get("content-type"),
-            raw_html=zlib.compress(fetched.body, 1),
-            raw_sha256=hashlib.sha256(fetched.body).hexdigest(),
-        )
-    return True
+            return Fetched(claimed.article_id, {"lease_until": None}, retry=retry)
+        return _failed(claimed, f"{err.reason}: {err}"[:1000])
+    ctype = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in HTML_TYPES:
+        failed = _failed(claimed, f"not_html: {ctype}")
+        failed.values.update(http_status=fetched.status, final_url=fetched.url, fetched_at=utcnow())
+        return failed
+    page: dict[str, object] = {
+        "status": "fetched",
+        "lease_until": None,
+        "final_url": fetched.url,
+        "http_status": fetched.status,
+        "fetched_at": utcnow(),
+        "content_type": fetched.headers.get("content-type"),
+        "raw_html": zlib.compress(fetched.body, 1),
+        "raw_sha256": hashlib.sha256(fetched.body).hexdigest(),
+    }
+    return Fetched(claimed.article_id, page, ready=True)
+
+
+def _failed(claimed: Claimed, reason: str) -> Fetched:
+    values: dict[str, object] = {"status": "failed", "fail_reason": reason, "lease_until": None}
+    return Fetched(claimed.article_id, values, failure=reason)

@@ -17,7 +17,7 @@ import shutil
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery.signals import worker_init
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess, values
@@ -26,6 +26,9 @@ from prometheus_client import start_http_server as _serve
 from storage.db import session_scope
 from storage.models import Article
 from workers.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from workers.fetching import Fetched
 
 log = logging.getLogger("vistka.metrics")
 
@@ -79,16 +82,14 @@ def poll_done(outcome: str, reason: str | None, started: float) -> None:
         log.debug("metrics: poll not counted", exc_info=True)
 
 
-def fetch_done(article_id: int, ready: bool | None, started: float) -> None:
-    """``ready`` None means the fetch will be retried; False: failed or someone else's claim."""
+def fetch_done(result: Fetched) -> None:
+    """One page's fetch: ready, failed (by reason code) or to be retried."""
     try:
-        outcome = "fetched" if ready else "retry" if ready is None else "skipped"
-        if ready is False:
-            failed = _failure(article_id)
-            if failed is not None:
-                outcome = "failed"
-                ARTICLES.labels("failed", failed).inc()
-        FETCH_SECONDS.labels(outcome).observe(time.monotonic() - started)
+        outcome = "fetched" if result.ready else "retry" if result.retry else "skipped"
+        if result.failure is not None:
+            outcome = "failed"
+            ARTICLES.labels("failed", reason_code(result.failure)).inc()
+        FETCH_SECONDS.labels(outcome).observe(result.seconds)
     except Exception:
         log.debug("metrics: fetch not counted", exc_info=True)
 

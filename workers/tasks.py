@@ -19,7 +19,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from storage.feeds import Claim
 from workers import fetching, logs, metrics, polling, sweeping
 from workers.app import MAX_COUNTDOWN, app
-from workers.http_client import TransientError
 from workers.settings import get_settings
 
 log = logging.getLogger("vistka.tasks")
@@ -84,39 +83,47 @@ def fetch_article(self: Task, article_id: int | list[int]) -> int:
     """Fetch one article, or several of one feed one after the other (politeness lets a host
     have few requests in flight anyway), and queue the extraction of those ready as one message.
 
-    A page to retry later is queued again alone; when the wait is the host's, the rest of the
-    batch waits with it. The batch stops taking pages well inside the task's time limit, or when
-    the worker is asked to stop (its warm shutdown waits only for the page at hand), and queues
-    what is left.
+    The batch is claimed in one statement and its outcomes written in one. A page to retry
+    later is queued again alone; when the wait is the host's, the rest of the batch waits with
+    it. The batch stops taking pages well inside the task's time limit, or when the worker is
+    asked to stop (its warm shutdown waits only for the page at hand), and queues what is left.
+    Messages go out only after the outcomes are written, so none finds its article still leased.
     """
     settings = get_settings()
-    ids = _ids(article_id)
     budget = (app.conf.task_soft_time_limit or 90) - 2 * settings.fetch_deadline
     begun = time.monotonic()
-    ready: list[int] = []
+    claimed = fetching.claim(settings, _ids(article_id))
+    done: list[fetching.Fetched] = []
+    later: list[tuple[list[int], float]] = []  # (ids, countdown) to queue again
+    rest: list[fetching.Claimed] = []  # not started: handed back
     try:
-        for index, one in enumerate(ids):
+        for index, one in enumerate(claimed):
+            rest = claimed[index:]
             if index and (time.monotonic() - begun > budget or _stopping()):
-                fetch_article.delay(_message(ids[index:]))
+                later.append(([c.article_id for c in rest], 0.0))
                 break
-            started = time.monotonic()
-            try:
-                with logs.article(one):
-                    if fetching.fetch(settings, one):
-                        ready.append(one)
-                    metrics.fetch_done(one, one in ready, started)
-            except TransientError as err:
-                metrics.fetch_done(one, None, started)
-                countdown = min(err.countdown, MAX_COUNTDOWN)
-                if len(ids) == 1:
-                    raise self.retry(countdown=countdown, max_retries=None) from err
-                later = ids[index:] if err.host_wide else [one]
-                fetch_article.apply_async((_message(later),), countdown=countdown)
-                if err.host_wide:
-                    break
-    finally:  # also when the database fails half-way: what was fetched goes on
+            rest = claimed[index + 1 :]  # the page at hand keeps its lease if cut short
+            with logs.article(one.article_id):
+                result = fetching.download(settings, one)
+            done.append(result)
+            metrics.fetch_done(result)
+            if result.retry is None:
+                continue
+            countdown = min(result.retry.countdown, MAX_COUNTDOWN)
+            if not result.retry.host_wide:
+                later.append(([one.article_id], countdown))
+                continue
+            later.append(([one.article_id, *(c.article_id for c in rest)], countdown))
+            break
+    finally:  # also on the time limit: what was fetched goes on, what was not is handed back
+        fetching.write(settings, [*done, *map(fetching.give_back, rest)])
+        ready = [d.article_id for d in done if d.ready]
         if ready:
             extract_article.delay(_message(ready))
+    if len(claimed) == 1 and later:  # a lone page: the same message again, as Celery's retry
+        raise self.retry(countdown=later[0][1], max_retries=None)
+    for ids, countdown in later:
+        fetch_article.apply_async((_message(ids),), countdown=countdown)
     return len(ready)
 
 

@@ -34,7 +34,9 @@ def test_postgres_outage_is_retried_and_nothing_is_lost_or_doubled(
     for path in site.feeds["/feeds/pg.xml"]:
         site.slow[path] = 1.0  # fetches are in flight when the database goes away
     db = own_postgres.url
-    b = fault_backend(tmp_path, db, redis_aof.url)
+    # Two articles per message: a batch is claimed, and stored, in one transaction, so with the
+    # default eight the run would go from none stored to all without a moment in between.
+    b = fault_backend(tmp_path, db, redis_aof.url, VISTKA_ARTICLES_PER_TASK="2")
     with service(b, feed) as svc:
         worker = svc.worker("worker", "--beat")
         wait_until(
