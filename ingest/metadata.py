@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +29,9 @@ ARTICLE_TYPES = frozenset(
         "webpage",
     }
 )
-_ALTERNATE_LINKS = '//link[@hreflang][@href][contains(concat(" ", @rel, " "), " alternate ")]'
+# The elements declarations live in; one walk of the page collects them all (an XPath per kind
+# walked the whole tree each time).
+_DECLARING_TAGS = ("script", "meta", "link", "time")
 DATE_META = (
     "article:published_time",
     "og:article:published_time",
@@ -79,8 +82,18 @@ def _clean(value: object) -> str | None:
     return text or None
 
 
-def _json_ld_objects(tree: Any) -> Iterator[dict[str, Any]]:
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+def _declaring_elements(tree: Any) -> dict[str, list[Any]]:
+    """The page's <script>, <meta>, <link> and <time> elements by tag, in document order."""
+    found: dict[str, list[Any]] = {tag: [] for tag in _DECLARING_TAGS}
+    for element in tree.getroottree().iter(*_DECLARING_TAGS):
+        found[element.tag].append(element)
+    return found
+
+
+def _json_ld_objects(scripts: list[Any]) -> Iterator[dict[str, Any]]:
+    for script in scripts:
+        if script.get("type") != "application/ld+json":
+            continue
         try:
             data = json.loads(script.text_content() or "")
         except (ValueError, RecursionError):
@@ -129,14 +142,38 @@ def _keywords(value: Any) -> list[str]:
     return []
 
 
-def _meta_values(tree: Any) -> dict[str, list[str]]:
+def _meta_values(metas: list[Any]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for meta in tree.xpath("//meta[@content]"):
+    for meta in metas:
         key = meta.get("property") or meta.get("name") or meta.get("itemprop")
         content = _clean(meta.get("content"))
         if key and content:
             found.setdefault(key.strip().lower(), []).append(content)
     return found
+
+
+def _first(elements: list[Any], attribute: str, **required: str) -> str | None:
+    """``attribute`` of the first element that has it and the ``required`` attribute values."""
+    for element in elements:
+        value = element.get(attribute)
+        if value is not None and all(element.get(k) == v for k, v in required.items()):
+            return str(value)
+    return None
+
+
+def _alternates(links: list[Any], base: str) -> Iterator[tuple[str, str]]:
+    """The language versions a page lists: ``<link rel="alternate" hreflang href>``."""
+    for link in links:
+        hreflang, href = link.get("hreflang"), link.get("href")
+        if (
+            hreflang is None
+            or href is None
+            or "alternate" not in (link.get("rel") or "").split(" ")
+        ):
+            continue
+        target = _absolute(href, base)
+        if target:
+            yield hreflang.strip(), target
 
 
 def _absolute(url: str | None, base: str) -> str | None:
@@ -148,12 +185,13 @@ def _absolute(url: str | None, base: str) -> str | None:
 
 def read_metadata(tree: Any, url: str) -> PageMeta:
     """Collect the declared metadata of a parsed page (an lxml.html tree) served at ``url``."""
+    elements = _declaring_elements(tree)
     article: dict[str, Any] = {}
-    for obj in _json_ld_objects(tree):
+    for obj in _json_ld_objects(elements["script"]):
         if _is_article(obj):
             for key, value in obj.items():
                 article.setdefault(key, value)
-    meta = _meta_values(tree)
+    meta = _meta_values(elements["meta"])
 
     def first_meta(*keys: str) -> str | None:
         for key in keys:
@@ -174,21 +212,14 @@ def read_metadata(tree: Any, url: str) -> PageMeta:
             break
         published = parse_datetime(first_meta(key))
     if published is None:
-        stamps = tree.xpath("//time[@datetime]/@datetime")
-        published = parse_datetime(stamps[0]) if stamps else None
+        published = parse_datetime(_first(elements["time"], "datetime"))
 
-    canonical = tree.xpath('//link[@rel="canonical"]/@href')
-    canonical_url = _absolute(canonical[0] if canonical else first_meta("og:url"), url)
+    canonical = _first(elements["link"], "href", rel="canonical")
+    canonical_url = _absolute(canonical if canonical is not None else first_meta("og:url"), url)
 
     tags = _keywords(article.get("keywords")) + meta.get("article:tag", [])
     if not tags:
         tags = _keywords(first_meta("keywords", "news_keywords"))
-
-    alternates: list[tuple[str, str]] = []
-    for link in tree.xpath(_ALTERNATE_LINKS):
-        target = _absolute(link.get("href"), url)
-        if target:
-            alternates.append((link.get("hreflang").strip(), target))
 
     lang = tree.xpath("/html/@lang") or [first_meta("og:locale", "content-language", "language")]
     declared = (lang[0] or "").replace("_", "-").split("-")[0].strip().lower() or None
@@ -202,7 +233,7 @@ def read_metadata(tree: Any, url: str) -> PageMeta:
         canonical_url=canonical_url,
         image=_absolute(_image_url(article.get("image")) or first_meta("og:image"), url),
         tags=tuple(dict.fromkeys(tags)),
-        alternates=tuple(dict.fromkeys(alternates)),
+        alternates=tuple(dict.fromkeys(_alternates(elements["link"], url))),
         declared_language=declared if declared and len(declared) in (2, 3) else None,
     )
 
@@ -247,35 +278,85 @@ def _cyrillic_language(letters: str) -> str | None:
     return "bg" if count["ъ"] else None
 
 
+_LETTER_RUNS = re.compile(r"[^\W\d_]+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]+")
+_LATIN = re.compile("[a-z\u00c0-\u024f]+")
+_SCRIPTS = tuple((re.compile(f"[{low}-{high}]+"), lang) for low, high, lang in LETTER_SCRIPTS)
+
+
+def _letter_runs(text: str) -> list[str]:
+    """The runs of letters in ``text``, as ``_LETTER_RUNS.findall`` finds them.
+
+    Most words are letters alone, which ``str.split`` and ``str.isalpha`` recognise in C; the
+    regex, which looks up each character's category, reads only the rest.
+    """
+    runs: list[str] = []
+    for word in text.split():  # whitespace never belongs to a run
+        if word.isalpha():
+            runs.append(word)
+        else:
+            runs.extend(_LETTER_RUNS.findall(word))
+    return runs
+
+
+def _letters(runs: list[str]) -> str:
+    """The letters (``str.isalpha``) of the text ``runs`` come from, in order.
+
+    Besides letters the runs hold the few numerals that are not decimal digits (½, ²), which the
+    rare second pass drops.
+    """
+    letters = "".join(runs)
+    return letters if letters.isalpha() else "".join(ch for ch in letters if ch.isalpha())
+
+
+def _count(runs: re.Pattern[str], letters: str) -> int:
+    """How many of ``letters`` a pattern for runs of one script's letters covers."""
+    return sum(map(len, runs.findall(letters)))
+
+
+def _stopword_language(words: list[str], declared: str | None) -> str | None:
+    counts = Counter(words)
+    scores = {
+        lang: sum(counts[w] for w in stop & counts.keys()) for lang, stop in STOPWORDS.items()
+    }
+    best = max(scores, key=lambda lang: scores[lang])
+    if scores[best] >= max(2, len(words) // 20):
+        return best
+    return declared or (best if scores[best] else None)
+
+
+def _script_language(letters: str, declared: str | None) -> str | None:
+    # Scripts in order of their first letter in the text: ``max`` breaks ties by that order.
+    found = sorted(
+        (match.start(), lang, _count(pattern, letters))
+        for pattern, lang in _SCRIPTS
+        if (match := pattern.search(letters))
+    )
+    if not found:
+        return declared
+    scripts = {lang: count for _, lang, count in found}
+    best = max(scripts, key=lambda lang: scripts[lang])
+    if best in ("zh", "ar", "hi") and declared and declared != best:
+        return declared
+    return best
+
+
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """ISO 639-1 code of the language ``text`` is written in, ``declared`` when it cannot tell.
 
     Cyrillic languages are told apart by the letters each alone uses (і ї є ґ for Ukrainian,
     ы э ё for Russian), Latin-script ones by their commonest function words; pages often
-    declare the site's default language rather than the article's, so the text wins.
+    declare the site's default language rather than the article's, so the text wins. Only the
+    first 20,000 characters are read.
     """
-    letters = "".join(ch for ch in text[:20000].lower() if ch.isalpha())
+    words = _letter_runs(text[:20000].lower())
+    letters = _letters(words)
     if len(letters) < 20:
         return declared
-    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters)
-    latin = sum("a" <= ch <= "z" or "\u00c0" <= ch <= "\u024f" for ch in letters)
+    cyrillic = _count(_CYRILLIC, letters)
+    latin = _count(_LATIN, letters)
     if cyrillic >= latin and cyrillic > len(letters) / 3:
         return _cyrillic_language(letters) or declared
     if latin > len(letters) / 2:
-        words = re.findall(r"[^\W\d_]+", text[:20000].lower())
-        scores = {lang: sum(w in stop for w in words) for lang, stop in STOPWORDS.items()}
-        best = max(scores, key=lambda lang: scores[lang])
-        if scores[best] >= max(2, len(words) // 20):
-            return best
-        return declared or (best if scores[best] else None)
-    scripts: dict[str, int] = {}
-    for ch in letters:
-        for low, high, lang in LETTER_SCRIPTS:
-            if low <= ch <= high:
-                scripts[lang] = scripts.get(lang, 0) + 1
-    if not scripts:
-        return declared
-    best = max(scripts, key=lambda lang: scripts[lang])
-    if best in ("zh", "ar", "hi") and declared and declared != best:
-        return declared
-    return best
+        return _stopword_language(words, declared)
+    return _script_language(letters, declared)

@@ -7,7 +7,11 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from trafilatura.metadata import extract_author, extract_metadata
+from trafilatura.settings import set_date_params
+from trafilatura.utils import load_html
 
+from ingest.byline import guess_byline
 from ingest.extract import EXTRACTOR_VERSION, ExtractionError, FeedHint, extract_article
 from tests.conftest import require_shared
 
@@ -99,6 +103,65 @@ def test_a_page_without_author_or_byline_has_none() -> None:
     ex = extract_article(_dated('<div class="share">Поділитися</div>'), "https://visnyk.example/3")
     assert ex.author is None
     assert ex.title == "Уряд підтримає малий бізнес"
+
+
+@pytest.mark.parametrize(
+    ("markup", "author"),
+    [
+        ('<span class="author-name">Jane Doe</span>', "Jane Doe"),
+        ('<a rel="author" href="/authors/jane">Jane Doe</a>', "Jane Doe"),
+        ("<author>Jane Doe</author>", "Jane Doe"),
+        ('<div id="author">Jane Doe</div>', "Jane Doe"),
+        ('<span itemprop="author">Jane Doe</span>', "Jane Doe"),
+        ('<div data-testid="AuthorCard">Jane Doe</div>', "Jane Doe"),
+        ('<section data-component="Byline">Jane Doe</section>', "Jane Doe"),
+        ('<p id="zuozhe">Zhang Wei</p>', "Zhang Wei"),
+        # the most specific rule wins over an earlier element of a looser one
+        ('<div class="writer">Ann Roe</div><p><span class="authorName">Jane</span></p>', "Jane"),
+        # candidates in comment sections and sidebars are not bylines
+        ('<div class="comments"><span class="author-name">A Reader</span></div>', None),
+        (
+            '<div class="sidebar"><div class="byline">Ann Roe</div></div><p class="byl">Joe</p>',
+            "Joe",
+        ),
+        # dates inside the byline are cut out, the text after them kept
+        (
+            '<div class="byline">Jane Doe<time datetime="2026-03-05">5 March</time> and '
+            '<span class="date">today</span><b>John Roe</b><!-- x --> jr</div>',
+            "Jane Doe; John Roe jr",
+        ),
+        # too long for a byline: the next candidate
+        (f'<div class="author-bio">{"Long biography. " * 10}</div><p class="byl">Joe</p>', "Joe"),
+        # an address is not a name, and ends the search
+        ('<span class="author-name">jane@visnyk.example</span><p class="byl">Joe</p>', None),
+        # not HTML, but trafilatura's first rule reads it: left to trafilatura
+        ("<p><rel>me</rel>Jane Doe</p>", "Me Jane Doe"),
+    ],
+)
+def test_the_byline_guess_is_trafilaturas(markup: str, author: str | None) -> None:
+    html = _dated(f"<footer>{markup}</footer>")
+    assert guess_byline(load_html(html)) == extract_author(load_html(html)) == author
+    assert extract_article(html, "https://visnyk.example/news/4").author == author
+
+
+def test_an_undated_page_gets_trafilaturas_guesses() -> None:
+    """Without a declared date, the page gets what trafilatura's whole metadata pass would give
+    for the fields used: its reading of the head (a "byl" meta), the visible title, the date."""
+    head = '<meta name="byl" content="By Jane Doe">'
+    url = "https://daily.example/2026/01/20/budget"
+    html = page(EN_PARAGRAPHS, head=head, lang="en", title="Council approves the budget")
+    ex = extract_article(html, url)
+    full = extract_metadata(load_html(html), default_url=url, date_config=set_date_params(False))
+    assert (
+        (ex.title, ex.author)
+        == (full.title, full.author)
+        == (
+            "Council approves the budget",
+            "Jane Doe",
+        )
+    )
+    assert ex.published_at is not None
+    assert ex.published_at.date().isoformat() == full.date == "2026-01-20"
 
 
 def test_metadata_comes_from_open_graph_and_canonical_links() -> None:
