@@ -26,10 +26,12 @@ from ingest.followups.types import FollowUp
 from ingest.tracking_tense import reports_happening
 from ingest.tracking_words import (
     guess_language,
+    location_among,
     mentions_place,
     place_terms,
     places_agree,
     sentences,
+    text_place_lemmas,
     text_terms,
 )
 
@@ -192,6 +194,7 @@ class Report:
         self.lang = guess_language(text, language)
         self._terms: frozenset[str] | None = None
         self._places: dict[str, bool] = {}
+        self._place_lemmas: frozenset[str] | None = None
         self._sentences: list[tuple[str, frozenset[str]]] | None = None
 
     @property
@@ -202,8 +205,12 @@ class Report:
         return self._terms
 
     def mentions(self, location: str) -> bool:
+        """Whether the text names the place; its words' place lemmas are found once for all
+        the locations asked about."""
         if location not in self._places:
-            self._places[location] = mentions_place(self.text, self.lang, location)
+            if self._place_lemmas is None:
+                self._place_lemmas = text_place_lemmas(self.text, self.lang)
+            self._places[location] = location_among(self._place_lemmas, location)
         return self._places[location]
 
     def sentences(self) -> list[tuple[str, frozenset[str]]]:

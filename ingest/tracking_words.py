@@ -183,11 +183,13 @@ def text_place_lemmas(text: str, language: str | None) -> frozenset[str]:
 
 def mentions_place(text: str, language: str | None, location: str) -> bool:
     """True when every word of the location appears in the text in some inflected form."""
+    return location_among(text_place_lemmas(text, language), location)
+
+
+def location_among(place_lemmas: frozenset[str], location: str) -> bool:
+    """``mentions_place`` for a text whose ``text_place_lemmas`` are already known."""
     parts = location_parts(location)
-    if not parts:
-        return False
-    seen = text_place_lemmas(text, language)
-    return all(part & seen for part in parts)
+    return bool(parts) and all(part & place_lemmas for part in parts)
 
 
 def places_agree(a: str | None, b: str | None) -> bool:

@@ -154,16 +154,19 @@ def mark_coverage(session: Session, article_id: int, report: Report, today: date
             col(Event.cancelled).is_(False),
         )
     ).all()
-    if not open_events:
+    # An event at a place the article does not name is not covered by it (``covers``): most
+    # are ruled out here, before their announcements are read.
+    candidates = [e for e in open_events if not e.location or report.mentions(e.location)]
+    if not candidates:
         return covered
     sources: dict[int, list[FollowUpRow]] = {}
     for row in session.scalars(
         select(FollowUpRow)
-        .where(col(FollowUpRow.event_id).in_([e.id for e in open_events]))
+        .where(col(FollowUpRow.event_id).in_([e.id for e in candidates]))
         .order_by(col(FollowUpRow.id))
     ):
         sources.setdefault(int(row.event_id or 0), []).append(row)
-    for e in open_events:
+    for e in candidates:
         mine = sources.get(int(e.id or 0), [])
         if any(row.article_id == article_id for row in mine):
             continue

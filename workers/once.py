@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from storage.articles import PENDING
 from storage.db import session_scope
 from storage.models import Article, Feed, FeedEntry
 from storage.types import utcnow
@@ -47,29 +48,27 @@ class Summary:
         }
 
 
-def _progress_counts(settings: Settings, since: datetime, tokens: set[str]) -> tuple[int, int, int]:
-    """(feeds still being polled, articles discovered since start, articles still pending)."""
+def _progress_counts(settings: Settings, last: int, tokens: set[str]) -> tuple[int, int, int]:
+    """(feeds still being polled, articles discovered since start, articles still pending), in
+    one statement of index lookups: it runs four times a second, on a database of any size."""
+    feeds = select(func.count()).select_from(Feed).where(col(Feed.lease_token).in_(tokens))
+    new = select(func.count()).select_from(Article).where(col(Article.id) > last)
+    pending = select(func.count()).select_from(Article).where(col(Article.status).in_(PENDING))
     with session_scope(settings.database) as s:
-        polling_now = (
-            s.scalar(
-                select(func.count()).select_from(Feed).where(col(Feed.lease_token).in_(tokens))
-            )
-            if tokens
-            else 0
-        )
-        discovered = s.scalar(
-            select(func.count()).select_from(Article).where(col(Article.discovered_at) >= since)
-        )
-        pending = s.scalar(
-            select(func.count())
-            .select_from(Article)
-            .where(col(Article.status).in_(("discovered", "fetched")))
-        )
-    return int(polling_now or 0), int(discovered or 0), int(pending or 0)
+        row = s.execute(
+            select(feeds.scalar_subquery(), new.scalar_subquery(), pending.scalar_subquery())
+        ).one()
+    return int(row[0] or 0) if tokens else 0, int(row[1] or 0), int(row[2] or 0)
+
+
+def _last_article_id(settings: Settings) -> int:
+    with session_scope(settings.database) as s:
+        return int(s.scalar(select(func.max(col(Article.id)))) or 0)
 
 
 def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool = True) -> Summary:
     started, t0 = utcnow(), time.monotonic()
+    last_before = _last_article_id(settings)
     procs = [
         spawn_worker(argv, settings.data_dir / f"run-once-{name}.log")
         for name, argv in service_argvs(settings, beat=False).items()
@@ -100,7 +99,7 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
                             f"a worker exited early (code {proc.returncode}); see "
                             f"{settings.data_dir / 'run-once-*.log'}"
                         )
-                feeds_left, discovered, pending = _progress_counts(settings, started, tokens)
+                feeds_left, discovered, pending = _progress_counts(settings, last_before, tokens)
                 if feeds_left:
                     bar.update(
                         task,
