@@ -29,7 +29,7 @@ def ready_settings() -> Settings:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.database
-    current, head = migrate.current_revision(url), migrate.head_revision(url)
+    current, head = migrate.current_revision(url), migrate.HEAD
     if current != head:
         if settings.embedded or url.startswith("sqlite"):
             migrate.upgrade(url)

@@ -161,7 +161,30 @@ def _single(outcomes: list[tuple[int, Outcome]]) -> Stored:
 def _run(
     settings: Settings, batch: list[Inputs], propagate: tuple[type[Exception], ...]
 ) -> dict[int, Outcome]:
+    """Extract, count the host lines, clean and analyse, store: each step for the whole batch."""
     outcomes: dict[int, Outcome] = {}
+    pages, failed = _extract_all(batch, outcomes, propagate)
+    with session_scope(settings.database) as s:
+        for article_id, reason in failed.items():
+            article_rows.fail(s, article_id, reason)
+        stats = host_rows.record_pages(
+            s, [host_rows.Page(p.inputs.host, p.inputs.url_key, p.prints) for p in pages]
+        )
+    outcomes.update({i: Stored(i, "failed") for i in failed})
+    ready, empty = _analyse_all(pages, stats, outcomes, propagate)
+    if empty:
+        with session_scope(settings.database) as s:
+            for article_id in empty:
+                article_rows.fail(s, article_id, NOTHING_LEFT)
+        outcomes.update({i: Stored(i, "failed") for i in empty})
+    outcomes.update(_store_all(settings, ready, propagate))
+    return outcomes
+
+
+def _extract_all(
+    batch: list[Inputs], outcomes: dict[int, Outcome], propagate: tuple[type[Exception], ...]
+) -> tuple[list[Page], dict[int, str]]:
+    """The pages extracted, and the articles that yield none with the reason to record."""
     pages: list[Page] = []
     failed: dict[int, str] = {}
     for inputs in batch:
@@ -170,31 +193,28 @@ def _run(
             failed[inputs.article_id] = f"extraction: {page}"[:1000]
         elif page is not None:
             pages.append(page)
-    with session_scope(settings.database) as s:
-        for article_id, reason in failed.items():
-            article_rows.fail(s, article_id, reason)
-        stats = host_rows.record_pages(
-            s, [host_rows.Page(p.inputs.host, p.inputs.url_key, p.prints) for p in pages]
-        )
-    outcomes.update({i: Stored(i, "failed") for i in failed})
+    return pages, failed
+
+
+def _analyse_all(
+    pages: list[Page],
+    stats: dict[str, HostStats],
+    outcomes: dict[int, Outcome],
+    propagate: tuple[type[Exception], ...],
+) -> tuple[list[Analysed], list[int]]:
+    """The articles ready to store, and those with nothing left but their host's boilerplate."""
     ready: list[Analysed] = []
     empty: list[int] = []
     for page in pages:
-        step = partial(_analyse, page, stats[page.inputs.host])
-        done = _guarded(page.inputs.article_id, outcomes, propagate, step)
+        article_id = page.inputs.article_id
+        done = _guarded(
+            article_id, outcomes, propagate, partial(_analyse, page, stats[page.inputs.host])
+        )
         if isinstance(done, Analysed):
             ready.append(done)
-        elif done is None and page.inputs.article_id not in outcomes:
-            empty.append(page.inputs.article_id)
-    if empty:
-        with session_scope(settings.database) as s:
-            for article_id in empty:
-                article_rows.fail(
-                    s, article_id, "extraction: no_text: only this host's boilerplate"
-                )
-        outcomes.update({i: Stored(i, "failed") for i in empty})
-    outcomes.update(_store_all(settings, ready, propagate))
-    return outcomes
+        elif article_id not in outcomes:
+            empty.append(article_id)
+    return ready, empty
 
 
 def _guarded(
