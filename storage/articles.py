@@ -186,13 +186,22 @@ def update_article(session: Session, article_id: int, **values: object) -> None:
     session.execute(update(table).where(table.c.id == article_id).values(**values))
 
 
+def released() -> dict[str, object]:
+    """An article's new state when its step is given back (a retry will claim it again)."""
+    return {"lease_until": None}
+
+
+def failed(reason: str) -> dict[str, object]:
+    """An article's new state when it failed for good, with the reason recorded."""
+    return {"status": "failed", "fail_reason": reason, "lease_until": None}
+
+
 def release(session: Session, article_id: int) -> None:
-    """Give the step back (a retry will claim it again)."""
-    update_article(session, article_id, lease_until=None)
+    update_article(session, article_id, **released())
 
 
 def fail(session: Session, article_id: int, reason: str) -> None:
-    update_article(session, article_id, status="failed", fail_reason=reason, lease_until=None)
+    update_article(session, article_id, **failed(reason))
 
 
 def stale_pending(

@@ -31,51 +31,11 @@ def insert_keys(
     fixed: Mapping[str, object],
     *,
     conflict: tuple[str, ...],
-    increment: str | None = None,
 ) -> None:
-    """One row per key of ``keys`` in ``column``, the ``fixed`` columns equal in all; an existing
-    row is left alone, or, with ``increment``, has that column raised by one.
-
-    Keys are written sorted and unique, so concurrent writers lock shared rows in one order.
-    On PostgreSQL the keys travel as one array parameter (``unnest``): the statement's compiled
-    form is cached, where a multi-row VALUES is compiled anew on every call, which cost more CPU
-    than executing it. SQLite, in-process, takes the same cached statement once per row.
-    """
-    ordered = sorted(set(keys))
-    if not ordered:
-        return
-    dialect = session.get_bind().dialect.name
-    names = tuple(sorted(fixed))
-    target = getattr(table, "__table__", table)
-    stmt = _keys_stmt(dialect, target, column, names, conflict, increment)
-    if dialect == "postgresql":
-        session.execute(stmt, {"keys": ordered, **{f"fixed_{n}": fixed[n] for n in names}})
-    else:
-        session.execute(stmt, [{column: key, **fixed} for key in ordered])
-
-
-@lru_cache(maxsize=64)
-def _keys_stmt(
-    dialect: str,
-    target: Any,
-    column: str,
-    names: tuple[str, ...],
-    conflict: tuple[str, ...],
-    increment: str | None,
-) -> Any:
-    if dialect == "postgresql":
-        source = select(
-            func.unnest(bindparam("keys", type_=ARRAY(target.c[column].type))),
-            *[bindparam(f"fixed_{n}", type_=target.c[n].type) for n in names],
-        )
-        stmt: Any = pg_insert(target).from_select([column, *names], source)
-    else:
-        stmt = sqlite_insert(target)
-    if increment is None:
-        return stmt.on_conflict_do_nothing(index_elements=list(conflict))
-    return stmt.on_conflict_do_update(
-        index_elements=list(conflict), set_={increment: target.c[increment] + 1}
-    )
+    """One row per distinct key of ``keys`` in ``column``, the ``fixed`` columns equal in all;
+    an existing row is left alone (``insert_rows``)."""
+    rows = [{column: key, **fixed} for key in sorted(set(keys))]
+    insert_rows(session, table, rows, conflict=conflict)
 
 
 def insert_rows(

@@ -61,7 +61,7 @@ def claim(settings: Settings, article_ids: Sequence[int]) -> list[Claimed]:
 
 def give_back(claimed: Claimed) -> Fetched:
     """Not fetched after all (the batch stopped, or the host must wait): as it was before."""
-    values: dict[str, object] = {"lease_until": None, "attempts": claimed.attempts - 1}
+    values = {**article_rows.released(), "attempts": claimed.attempts - 1}
     return Fetched(claimed.article_id, values)
 
 
@@ -122,7 +122,7 @@ def _download(settings: Settings, claimed: Claimed) -> Fetched:
                 err.retry_after or min(60.0, 2.0**attempts),
                 host_wide=isinstance(err, robots_cache.RobotsUnavailable),
             )
-            return Fetched(claimed.article_id, {"lease_until": None}, retry=retry)
+            return Fetched(claimed.article_id, article_rows.released(), retry=retry)
         return _failed(claimed, f"{err.reason}: {err}"[:1000])
     ctype = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype not in HTML_TYPES:
@@ -143,5 +143,4 @@ def _download(settings: Settings, claimed: Claimed) -> Fetched:
 
 
 def _failed(claimed: Claimed, reason: str) -> Fetched:
-    values: dict[str, object] = {"status": "failed", "fail_reason": reason, "lease_until": None}
-    return Fetched(claimed.article_id, values, failure=reason)
+    return Fetched(claimed.article_id, article_rows.failed(reason), failure=reason)

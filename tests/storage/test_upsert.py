@@ -47,17 +47,15 @@ def test_keys_are_written_once_whatever_the_repeats(db: str) -> None:
     assert [tuple(r) for r in rows] == [("a", article_id), ("b", article_id), ("c", article_id)]
 
 
-def test_an_increment_counts_each_call_once_per_key(db: str) -> None:
+def test_adding_counts_each_call_once_per_key(db: str) -> None:
     for keys in (["x", "y", "x"], ["y", "z"], ["y"]):
         with session_scope(db) as s:
-            insert_keys(
+            insert_rows(
                 s,
                 HostLine,
-                "fingerprint",
-                keys,
-                {"host": "visnyk.example", "pages": 1},
+                [{"host": "visnyk.example", "fingerprint": k, "pages": 1} for k in set(keys)],
                 conflict=("host", "fingerprint"),
-                increment="pages",
+                add="pages",
             )
     with session_scope(db) as s:
         counts = dict(
