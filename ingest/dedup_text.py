@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
+from functools import partial
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _APOSTROPHES = "’ʼ‘`´′ʹ‚‛"
@@ -25,6 +27,22 @@ _FOLD = str.maketrans(
         ord("ѐ"): "е",
     }
 )
+
+
+def replacer(table: Mapping[int, str | None]) -> Callable[[str], str]:
+    """``str.translate(table)`` for a table of a few characters, found by a regular expression.
+
+    ``translate`` looks every character of the text up in the table, in Python's dict (a
+    quarter of a millisecond for an article, three times per normalisation); the expression skips
+    to the few characters there are to change. Same output.
+    """
+    found = re.compile("[" + re.escape("".join(map(chr, table))) + "]")
+    replacement = {chr(k): v or "" for k, v in table.items()}
+    return partial(found.sub, lambda m: replacement[m.group()])
+
+
+_fold = replacer(_FOLD)
+_drop_invisible = replacer(_INVISIBLE)
 _URL = re.compile(r"(?:https?://|www\.)[^\s?#\"'<>]+(?:[?#][^\s\"'<>]*)?")
 _SPACES = re.compile(r"[^\S\n]+")
 _WORD = re.compile(r"\w+(?:'\w+)*")
@@ -43,8 +61,8 @@ def normalize_text(text: str) -> str:
     parameters live, and they never tell two stories apart.
     """
     # Folded before NFKC too, which would split the double prime ″ into two primes.
-    text = unicodedata.normalize("NFKC", text.translate(_FOLD)).translate(_INVISIBLE)
-    text = text.casefold().translate(_FOLD)
+    text = _drop_invisible(unicodedata.normalize("NFKC", _fold(text)))
+    text = _fold(text.casefold())
     text = _URL.sub(_strip_query, text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)

@@ -178,7 +178,7 @@ def place_terms(location: str | None) -> frozenset[str]:
 def text_place_lemmas(text: str, language: str | None) -> frozenset[str]:
     """Every place lemma any word of the text could stand for."""
     lang = normalise_language(language)
-    return frozenset().union(*(place_lemmas(w, lang) for w in words(text)))
+    return frozenset().union(*(place_lemmas(w, lang) for w in set(words(text))))
 
 
 def mentions_place(text: str, language: str | None, location: str) -> bool:
@@ -282,5 +282,5 @@ def content_lemma(word: str, language: str | None) -> str | None:
 
 def text_terms(text: str, language: str | None) -> frozenset[str]:
     lang = guess_language(text, language)
-    found = (content_lemma(w, lang) for w in words(text))
+    found = {content_lemma(w, lang) for w in set(words(text))}  # each word form once
     return frozenset(t for t in found if t is not None)

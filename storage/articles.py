@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, func, or_, select, text, update
 from sqlmodel import Session, col
 
+from storage.lookup import one_of
 from storage.models import Article, ArticleKey, FeedEntry
 from storage.types import utcnow
 from storage.upsert import insert_keys, insert_rows
@@ -142,7 +143,9 @@ def _ids_of(session: Session, url_keys: set[str]) -> dict[str, int]:
     if not url_keys:
         return {}
     rows = session.execute(
-        select(col(Article.url_key), col(Article.id)).where(col(Article.url_key).in_(url_keys))
+        select(col(Article.url_key), col(Article.id)).where(
+            one_of(session, col(Article.url_key), sorted(url_keys))
+        )
     ).all()
     return {str(r[0]): int(r[1]) for r in rows}
 
@@ -245,7 +248,7 @@ def claim_keys(session: Session, article_id: int, keys: Sequence[str]) -> tuple[
     owners: dict[str, int] = dict(
         session.execute(
             select(col(ArticleKey.key), col(ArticleKey.article_id)).where(
-                col(ArticleKey.key).in_(list(keys))
+                one_of(session, col(ArticleKey.key), keys)
             )
         ).all()
     )

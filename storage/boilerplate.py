@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ingest.boilerplate import HostStats
+from storage.lookup import one_of
 from storage.models import HostLine, HostPage
 from storage.upsert import insert_rows
 
@@ -72,7 +73,7 @@ def host_stats(session: Session, host: str, fingerprints: Sequence[str]) -> Host
     keys = list(set(fingerprints) | {PAGES_KEY})
     rows = session.execute(
         select(col(HostLine.fingerprint), col(HostLine.pages)).where(
-            col(HostLine.host) == host, col(HostLine.fingerprint).in_(keys)
+            col(HostLine.host) == host, one_of(session, col(HostLine.fingerprint), keys)
         )
     ).all()
     counts = {str(r[0]): int(r[1]) for r in rows}

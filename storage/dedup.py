@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ingest import translation
+from storage.lookup import one_of
 from storage.models import Article, ArticleBand
 from storage.upsert import insert_keys
 
@@ -87,7 +88,7 @@ def _sharing(session: Session, band_keys: Sequence[str], exclude: int) -> list[i
         return []
     found = session.scalars(
         select(col(ArticleBand.article_id))
-        .where(col(ArticleBand.band_key).in_(sorted(set(band_keys))))
+        .where(one_of(session, col(ArticleBand.band_key), sorted(set(band_keys))))
         .distinct()
     ).all()
     return sorted({int(i) for i in found} - {exclude})

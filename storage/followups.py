@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -24,6 +25,7 @@ from ingest.tracking import (
     same_event,
     state_of,
 )
+from storage.lookup import one_of
 from storage.models import Event, FollowUpRow
 from storage.types import utcnow
 from storage.upsert import insert_stmt
@@ -138,49 +140,59 @@ def _matching_event(
     return None
 
 
+_EVENT = Event.__table__  # type: ignore[attr-defined]
+_FOLLOW_UP = FollowUpRow.__table__  # type: ignore[attr-defined]
+
+
 def mark_coverage(session: Session, article_id: int, report: Report, today: date) -> list[int]:
     """Events this article reports as having happened (published on or after their start).
 
     ``report`` is the article already analysed (``ingest.tracking.Report``): built before the
-    transaction, so the word analysis does not run under the dedup lock.
+    transaction, so the word analysis does not run under the dedup lock. Every stored article
+    reads the open events, so they are read as plain rows of the columns the check needs; only
+    an event found covered is loaded whole, to be written.
     """
     published = report.published
-    covered: list[int] = []
-    open_events = session.scalars(
-        select(Event).where(
-            col(Event.starts_on) <= published,
-            col(Event.ends_on) >= published - timedelta(days=7),
-            col(Event.covered_by).is_(None),
-            col(Event.cancelled).is_(False),
+    e = _EVENT.c
+    open_events = session.execute(
+        select(e.id, e.starts_on, e.ends_on, e.location, e.terms, e.what, e.language).where(
+            e.starts_on <= published,
+            e.ends_on >= published - timedelta(days=7),
+            e.covered_by.is_(None),
+            e.cancelled.is_(False),
         )
     ).all()
     # An event at a place the article does not name is not covered by it (``covers``): most
     # are ruled out here, before their announcements are read.
-    candidates = [e for e in open_events if not e.location or report.mentions(e.location)]
+    candidates = [ev for ev in open_events if not ev.location or report.mentions(ev.location)]
     if not candidates:
-        return covered
-    sources: dict[int, list[FollowUpRow]] = {}
-    for row in session.scalars(
-        select(FollowUpRow)
-        .where(col(FollowUpRow.event_id).in_([e.id for e in candidates]))
-        .order_by(col(FollowUpRow.id))
+        return []
+    f = _FOLLOW_UP.c
+    sources: dict[int, list[Any]] = {}
+    for row in session.execute(
+        select(f.event_id, f.article_id, f.what, f.sentence)
+        .where(one_of(session, f.event_id, [ev.id for ev in candidates]))
+        .order_by(f.id)
     ):
-        sources.setdefault(int(row.event_id or 0), []).append(row)
-    for e in candidates:
-        mine = sources.get(int(e.id or 0), [])
+        sources.setdefault(int(row.event_id), []).append(row)
+    covered: list[int] = []
+    for ev in candidates:
+        mine = sources.get(int(ev.id), [])
         if any(row.article_id == article_id for row in mine):
             continue
         if any(
-            covers(report, e.starts_on, e.ends_on, e.location, terms)
-            for terms in _wordings(e, mine)
+            covers(report, ev.starts_on, ev.ends_on, ev.location, terms)
+            for terms in _wordings(ev, mine)
         ):
-            e.covered_by = article_id
-            _write_state(e, _state(e), today)
-            covered.append(int(e.id or 0))
+            event = session.get(Event, ev.id)
+            if event is not None:
+                event.covered_by = article_id
+                _write_state(event, _state(event), today)
+                covered.append(int(ev.id))
     return covered
 
 
-def _wordings(e: Event, sources: Sequence[FollowUpRow]) -> Iterator[frozenset[str]]:
+def _wordings(e: Any, sources: Sequence[Any]) -> Iterator[frozenset[str]]:
     """Every way the event was worded: its short phrase and each announcing sentence.
 
     A report matching any of them covers the event; judging only by the first announcement

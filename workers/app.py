@@ -8,11 +8,14 @@ dispatcher as the only beat entry that matters (per-feed schedules are rows, not
 
 from __future__ import annotations
 
+import gc
+import os
+import sys
 from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown
 from kombu import Exchange, Queue
 
 from storage.db import dispose_engines
@@ -147,6 +150,10 @@ def _warm_up_before_fork(sender: Any = None, **_: Any) -> None:
         from workers import extracting
 
         extracting.warm_up()
+        # Kept out of the collector from here on: the children share these pages with this
+        # process instead of copying the ones a collection would touch, their collections are
+        # shorter, and each exit is quicker (no last pass over them).
+        gc.freeze()
 
 
 # Logging (task context, secrets masked) and the per-worker metrics exporter.
@@ -154,3 +161,20 @@ from workers import logs, metrics  # noqa: E402
 
 logs.connect_signals()
 metrics.connect_signals()
+
+
+@worker_process_shutdown.connect
+def _leave_at_once(exitcode: int | None = None, **_: Any) -> None:
+    """A pool process told to stop exits here, at once.
+
+    billiard's pool process, once this signal is sent, tells the pool it is exiting and sleeps a
+    second for the pool to kill it; a pool that is itself stopping only waits for it to exit, so
+    every warm shutdown took that second (measured: 1.95 s → see docs/performance.md). A clean
+    stop is exit code 0 only: a recycle (after ``worker_max_tasks_per_child``) or a failure keeps
+    billiard's way, since the running pool reads that message to replace the process. Connected
+    last, so every other receiver has run.
+    """
+    if exitcode == 0:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

@@ -325,7 +325,11 @@ def reextract(settings: Settings, article_id: int) -> Stored:
 
 def _store(s: Session, settings: Settings, a: Analysed) -> Stored:
     article_id, ex = a.inputs.article_id, a.extracted
-    s.expire_all()  # rows read for an earlier article of the batch may have changed since
+    # Rows read for an earlier article of the batch may have changed since, so they are
+    # expired; what that article changed through the ORM (an event it covered or moved) is
+    # written first, since expiring an object discards its unwritten changes.
+    s.flush()
+    s.expire_all()
     fields = _fields(ex, a.text, a.canonical, a.content_hash, a.signature.to_bytes(), settings)
     fields["story_id"] = article_id  # an original's own story; a copy's is set by the decision
     article_rows.update_article(s, article_id, **fields)

@@ -65,15 +65,20 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
     """Conditional GET, parse, record unseen entries; every outcome is written on the feed."""
     now = utcnow()
     with session_scope(settings.database) as s:
-        feed = feed_rows.holds_lease(s, claim, now)
-        if feed is None:
+        leased = feed_rows.holds_lease(s, claim, now)
+        if leased is None:
             return PollResult(claim.feed_id, "skipped", reason="lease_lost")
-        url, polls, etag, last_modified = feed.url, feed.polls, feed.etag, feed.last_modified
-        body_hash, base = feed.body_hash, timedelta(seconds=feed.interval_seconds)
-        failures = feed.consecutive_failures
+        url, polls, etag, last_modified = (
+            leased.url,
+            leased.polls,
+            leased.etag,
+            leased.last_modified,
+        )
+        body_hash, base = leased.body_hash, timedelta(seconds=leased.interval_seconds)
+        failures = leased.consecutive_failures
         # A disabled feed is claimed only for its slow retry; a success below revives it.
-        retrying = not feed.enabled
-        if retrying and not feed_rows.is_retried(feed.disabled_reason):
+        retrying = not leased.enabled
+        if retrying and not feed_rows.is_retried(leased.disabled_reason):
             feed_rows.finish_poll(s, claim)
             return PollResult(claim.feed_id, "skipped", reason="disabled")
 

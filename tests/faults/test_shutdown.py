@@ -20,7 +20,7 @@ from tests.faults.conftest import (
     settled,
     tail,
 )
-from tests.support.backends import wait_until
+from tests.support.backends import group_alive, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
@@ -66,7 +66,7 @@ def test_run_stops_promptly_without_losing_a_task(
         took = time.monotonic() - started
         assert took < 10, tail(svc.log("run"), 80)
         assert code in (0, 1, 130), tail(svc.log("run"), 80)
-        leftovers = _group_alive(run.pid)
+        leftovers = group_alive(run.pid)
         assert not leftovers, f"processes left behind: {leftovers}"
         before = article_counts(db)
         assert before.pending > 0  # there was work left to lose
@@ -81,18 +81,3 @@ def test_run_stops_promptly_without_losing_a_task(
     counts = article_counts(db)
     assert counts.by_status == {"stored": ARTICLES}
     assert counts.urls_twice == []
-
-
-def _group_alive(pgid: int) -> list[int]:
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(int(entry.name))
-    return alive

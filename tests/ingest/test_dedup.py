@@ -82,6 +82,23 @@ def test_signature_round_trips_through_bytes() -> None:
         Signature.from_bytes(sig.to_bytes()[:-4])
 
 
+def test_signature_values_are_datasketch_minhash_with_the_stored_seed() -> None:
+    """Signatures stored by earlier releases stay comparable: the permutations drawn once per
+    size are the ones a fresh ``MinHash`` with the same seed draws."""
+    from datasketch import MinHash
+
+    from ingest.dedup import SHINGLE_WORDS, WHOLE_PERMUTATIONS, _content_words
+    from ingest.dedup_text import shingles
+
+    for text in (LONG_UK, SHORT_RU):
+        sig = signature(text)
+        fresh = MinHash(num_perm=WHOLE_PERMUTATIONS, seed=1, scheme="affine32")
+        items = shingles(_content_words(normalize_text(text)), SHINGLE_WORDS)
+        fresh.update_batch([item.encode("utf-8") for item in sorted(items)])
+        assert sig.size == len(items)
+        assert sig.values == tuple(int(v) for v in fresh.hashvalues)
+
+
 def test_band_keys_are_stable_across_processes() -> None:
     code = (
         "import sys; from ingest.dedup import band_keys, signature; "

@@ -137,3 +137,19 @@ def wait_until(predicate: object, timeout: float = 60, every: float = 0.3) -> No
             return
         time.sleep(every)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+def group_alive(pgid: int) -> list[int]:
+    """Live (not zombie) processes of the process group ``pgid``."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(entry.name))
+    return alive

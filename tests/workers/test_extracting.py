@@ -7,11 +7,13 @@ from __future__ import annotations
 import zlib
 
 import pytest
+from sqlalchemy import select
 
 from storage import articles as article_rows
 from storage.db import session_scope
 from tests.support.hostile import Pipeline, article_html, item, rss, xml_reply
 from tests.support.server import Reply
+from tests.support.stories import dated_page
 from workers.extracting import Stored, extract_many
 from workers.fetching import fetch
 
@@ -30,13 +32,13 @@ OTHER = [
 ]
 
 
-def _fetched(pipe: Pipeline, pages: dict[str, bytes]) -> list[int]:
+def _fetched(pipe: Pipeline, pages: dict[str, bytes], feed: str = "/feed.xml") -> list[int]:
     """Serve ``pages`` in one feed, poll it and fetch every page: the ids, in feed order."""
     for path, body in pages.items():
         pipe.server.routes[path] = Reply(200, HTML, body)
     items = [item(path, pipe.server.url(path), guid=path) for path in pages]
-    pipe.server.routes["/feed.xml"] = xml_reply(rss(items))
-    result = pipe.poll(pipe.add_feed("/feed.xml"))
+    pipe.server.routes[feed] = xml_reply(rss(items))
+    result = pipe.poll(pipe.add_feed(feed))
     ids = list(result.new_article_ids)
     assert [fetch(pipe.settings, i) for i in ids] == [True] * len(pages)
     return ids
@@ -86,3 +88,46 @@ def test_a_corrupt_kept_page_fails_its_article_alone(both: Pipeline) -> None:
     # VISTKA_MAX_ATTEMPTS attempts.
     assert both.article(broken).status == "fetched"
     assert both.article(broken).attempts == 2  # the fetch, and this extraction
+
+
+ANNOUNCED = [
+    "The foreign ministers of the alliance will meet in Vienna on 14 January to discuss the "
+    "grain corridor, the ministry said on Monday.",
+    "The talks in Vienna are expected to last two days.",
+]
+HAPPENED = [
+    "The foreign ministers of the alliance met in Vienna on Wednesday and discussed the grain "
+    "corridor.",
+    "The talks in Vienna ended with a joint statement on the grain corridor.",
+]
+
+
+def test_coverage_found_early_in_a_batch_is_kept(both: Pipeline) -> None:
+    """An article of a batch that covers an event marks it, whatever follows it in the batch."""
+    from storage.models import Event
+
+    (announcing,) = _fetched(
+        both,
+        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
+    )
+    assert dict(extract_many(both.settings, [announcing])) == {
+        announcing: Stored(announcing, "stored")
+    }
+    covering, other = _fetched(
+        both,
+        {
+            "/met.html": dated_page("Ministers met", "2026-01-14T18:00:00+00:00", HAPPENED),
+            "/library.html": dated_page("Library opens", "2026-01-14T19:00:00+00:00", OTHER),
+        },
+        feed="/later.xml",
+    )
+
+    outcomes = dict(extract_many(both.settings, [covering, other]))
+
+    assert outcomes == {covering: Stored(covering, "stored"), other: Stored(other, "stored")}
+    with session_scope(both.settings.database) as s:
+        events = list(s.scalars(select(Event)))
+    assert [(e.location, str(e.starts_on), e.covered_by) for e in events] == [
+        ("Vienna", "2026-01-14", covering)
+    ]
+    assert events[0].status == "covered"
