@@ -275,7 +275,13 @@ def _store_all(
     try:
         with session_scope(settings.database) as s:
             article_rows.serialise_dedup(s)
-            return {a.inputs.article_id: _store(s, settings, a) for a in ready}
+            bands = dedup_rows.Bands()  # read once the lock is held: nobody adds keys meanwhile
+            bands.prefetch(s, [key for a in ready for key in _band_keys(a)])
+            stored: dict[int, Outcome] = {
+                a.inputs.article_id: _store(s, settings, a, bands) for a in ready
+            }
+            bands.write(s)
+            return stored
     except Exception as error:
         if isinstance(error, (*UNAVAILABLE, *propagate)):
             raise
@@ -323,7 +329,12 @@ def reextract(settings: Settings, article_id: int) -> Stored:
     return _single(list(_run(settings, [inputs], ()).items()))
 
 
-def _store(s: Session, settings: Settings, a: Analysed) -> Stored:
+def _band_keys(a: Analysed) -> list[str]:
+    """Every key the article looks up in the shared band index and adds to it."""
+    return dedup.band_keys(a.signature) + translation.translation_band_keys(a.translation)
+
+
+def _store(s: Session, settings: Settings, a: Analysed, bands: dedup_rows.Bands) -> Stored:
     article_id, ex = a.inputs.article_id, a.extracted
     # Rows read for an earlier article of the batch may have changed since, so they are
     # expired; what that article changed through the ORM (an event it covered or moved) is
@@ -334,10 +345,17 @@ def _store(s: Session, settings: Settings, a: Analysed) -> Stored:
     fields["story_id"] = article_id  # an original's own story; a copy's is set by the decision
     article_rows.update_article(s, article_id, **fields)
     result = decide_duplicates(
-        s, article_id, a.inputs.url_key, a.canonical, a.content_hash, a.signature, story_set=True
+        s,
+        article_id,
+        a.inputs.url_key,
+        a.canonical,
+        a.content_hash,
+        a.signature,
+        story_set=True,
+        bands=bands,
     )
     if result.status == "stored":
-        _link_translation(s, article_id, a.inputs.host, ex, a.translation)
+        _link_translation(s, article_id, a.inputs.host, ex, a.translation, bands)
         _follow_ups(s, article_id, a.followups, a.report, ex.language)
     return result
 
@@ -351,14 +369,17 @@ def decide_duplicates(
     sig: dedup.Signature,
     *,
     story_set: bool = False,
+    bands: dedup_rows.Bands | None = None,
 ) -> Stored:
     """Exact keys first (canonical URL, text hash: owned atomically), then the near-duplicate
     index; the article joins the story of what it copies, or starts its own (already written
-    with its fields when ``story_set``)."""
-    bands = dedup.band_keys(sig)
+    with its fields when ``story_set``). ``bands``: the batch's view of the index, written by
+    the caller; without it the article's keys are looked up and written here."""
+    index = bands if bands is not None else dedup_rows.Bands()
+    band_keys = dedup.band_keys(sig)
     keys = [f"url:{url_key(canonical)}", f"url:{own_url_key}", f"text:{content_hash}"]
     owner = article_rows.claim_keys(s, article_id, keys)
-    near = None if owner is not None else _nearest(s, article_id, sig, bands)
+    near = None if owner is not None else _nearest(s, article_id, sig, band_keys, index)
     if owner is not None:
         rule = "canonical" if owner[1].startswith("url:") else "text"
         result = _mark_copy(s, article_id, owner[0], rule, 1.0)
@@ -368,12 +389,19 @@ def decide_duplicates(
         result = Stored(article_id, "stored")
         if not story_set:
             article_rows.update_article(s, article_id, story_id=article_id)
-    dedup_rows.add_bands(s, article_id, bands)
+    index.add(article_id, band_keys)
+    if bands is None:
+        index.write(s)
     return result
 
 
 def _link_translation(
-    s: Session, article_id: int, host: str, ex: Extracted, sig: translation.Signature | None
+    s: Session,
+    article_id: int,
+    host: str,
+    ex: Extracted,
+    sig: translation.Signature | None,
+    bands: dedup_rows.Bands,
 ) -> None:
     """Language versions join one story, marked as translations: those named by ``hreflang``,
     else a stored uk/ru version on this host whose anchors match (``ingest.translation``)."""
@@ -383,22 +411,26 @@ def _link_translation(
     if other is None and sig is not None:
         me = translation.Version(sig, ex.language, host, ex.published_at)
         match = translation.first_translation(
-            me, dedup_rows.stored_versions(s, keys, exclude=article_id)
+            me, dedup_rows.stored_versions(s, keys, exclude=article_id, bands=bands)
         )
         other = article_rows.root_of(s, match) if match is not None else None
     if other is not None:
         article_rows.update_article(
             s, article_id, translation_of=other, story_id=article_rows.story_of(s, other)
         )
-    dedup_rows.add_bands(s, article_id, keys)
+    bands.add(article_id, keys)
 
 
 def _nearest(
-    s: Session, article_id: int, sig: dedup.Signature, bands: list[str]
+    s: Session,
+    article_id: int,
+    sig: dedup.Signature,
+    band_keys: list[str],
+    bands: dedup_rows.Bands,
 ) -> tuple[int, float] | None:
     """The stored article this text is a near-copy of (highest containment), if any."""
     best: tuple[int, float] | None = None
-    for cand in dedup_rows.candidates(s, bands, exclude=article_id):
+    for cand in dedup_rows.candidates(s, band_keys, exclude=article_id, bands=bands):
         other = dedup.Signature.from_bytes(cand.signature)
         if not dedup.is_near_duplicate(sig, other):
             continue

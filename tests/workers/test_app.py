@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.backends import Backend, backend, group_alive, wait_until, worker_process
 from tests.support.server import LoopbackServer
+from tests.support.services import redis_url
 from tests.support.stories import articles, hits, publish, settled
 from workers import app as celery_app
 
@@ -39,6 +40,18 @@ def test_a_pool_process_stopping_cleanly_exits_in_the_hook() -> None:
 def test_a_recycled_or_failed_pool_process_goes_on_to_billiard(exitcode: int) -> None:
     # The hook returns: billiard then tells the running pool, which replaces the process.
     assert _exit_code_after_hook(exitcode) == 3
+
+
+@pytest.mark.integration
+def test_an_idle_consumer_waits_on_redis_a_quarter_second_at_most(tmp_path: Path) -> None:
+    """A stopping worker first waits for its consumer's pending BRPOP to answer; kombu reads
+    the bound from the transport options."""
+    from workers.settings import Settings
+
+    settings = Settings(_env_file=None, data_dir=tmp_path, broker_url=redis_url())  # type: ignore[call-arg]
+    with celery_app.create_app(settings).connection_for_read() as conn:
+        channel = conn.default_channel
+        assert channel.brpop_timeout == celery_app.BRPOP_SECONDS == 0.25
 
 
 @pytest.fixture

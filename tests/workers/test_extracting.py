@@ -131,3 +131,33 @@ def test_coverage_found_early_in_a_batch_is_kept(both: Pipeline) -> None:
         ("Vienna", "2026-01-14", covering)
     ]
     assert events[0].status == "covered"
+
+
+def test_a_near_copy_of_an_article_earlier_in_its_batch_is_found(both: Pipeline) -> None:
+    """The band keys of a batch are written at its end: the articles decided before one are
+    found among its candidates all the same, and every article's keys are written."""
+    from storage.models import ArticleBand
+
+    original, near, other = _fetched(
+        both,
+        {
+            "/a.html": article_html("Bridge budget approved", STORY).encode(),
+            "/b.html": article_html(
+                "Council approves bridge budget",
+                [*STORY, "The mayor called the vote a good day for the harbour district."],
+            ).encode(),
+            "/d.html": article_html("Library opens a reading room", OTHER).encode(),
+        },
+    )
+
+    outcomes = dict(extract_many(both.settings, [original, near, other]))
+
+    assert outcomes == {
+        original: Stored(original, "stored"),
+        near: Stored(near, "duplicate", original, "near"),
+        other: Stored(other, "stored"),
+    }
+    assert both.article(near).story_id == original
+    with session_scope(both.settings.database) as s:
+        holders = set(s.scalars(select(ArticleBand.article_id)))  # type: ignore[call-overload]
+    assert holders == {original, near, other}
