@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench import site as bench_site
 
@@ -264,10 +265,12 @@ class Run:
     summary: dict[str, object]
     sampler: Sampler
     requests: dict[str, int]
+    started: float  # wall clock (epoch seconds) when the command was started
 
 
 def run_once(env: dict[str, str], base: str) -> Run:
     site_stats(base, reset=True)
+    started = time.time()
     cpu0, t0 = _children_cpu(), time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "workers.cli", "run", "--once", "--json"],
@@ -282,7 +285,7 @@ def run_once(env: dict[str, str], base: str) -> Run:
     wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if proc.returncode != 0:
         raise RuntimeError(f"vistka run --once exited {proc.returncode}:\n{err}")
-    return Run(wall, cpu, json.loads(out), sampler, site_stats(base))
+    return Run(wall, cpu, json.loads(out), sampler, site_stats(base), started)
 
 
 def repoll_in_process(env: dict[str, str]) -> float:
@@ -300,19 +303,36 @@ def repoll_in_process(env: dict[str, str]) -> float:
     return time.process_time() - cpu0
 
 
-def stored_latencies(database: str) -> tuple[int, list[float]]:
+def _fetch(database: str, *queries: str) -> list[list[tuple[Any, ...]]]:
+    """The rows of each query, on one connection to the run's database."""
     import psycopg
 
     url = database.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url) as conn:
-        rows = conn.execute(
-            "SELECT EXTRACT(EPOCH FROM stored_at - discovered_at) FROM article "
-            "WHERE status = 'stored'"
-        ).fetchall()
-        stored = conn.execute(
-            "SELECT count(*) FROM article WHERE status = 'stored' AND duplicate_of IS NULL"
-        ).fetchone()
-    return int(stored[0] if stored else 0), sorted(float(r[0]) for r in rows)
+        return [conn.execute(query).fetchall() for query in queries]
+
+
+def stored_latencies(database: str) -> tuple[int, list[float]]:
+    rows, stored = _fetch(
+        database,
+        "SELECT EXTRACT(EPOCH FROM stored_at - discovered_at) FROM article WHERE status = 'stored'",
+        "SELECT count(*) FROM article WHERE status = 'stored' AND duplicate_of IS NULL",
+    )
+    return int(stored[0][0] if stored else 0), sorted(float(r[0]) for r in rows)
+
+
+def timeline(database: str, started: float) -> tuple[float, float, float]:
+    """Seconds from the command's start to the first article discovered, the first stored and
+    the last stored: what start-up and stop add to the work itself."""
+    ((row,),) = _fetch(
+        database,
+        "SELECT EXTRACT(EPOCH FROM min(discovered_at)), EXTRACT(EPOCH FROM min(stored_at)), "
+        "EXTRACT(EPOCH FROM max(stored_at)) FROM article",
+    )
+    if None in row:
+        return float("nan"), float("nan"), float("nan")
+    first_found, first_stored, last_stored = (float(v) - started for v in row)
+    return first_found, first_stored, last_stored
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -409,6 +429,7 @@ def measure(args: argparse.Namespace) -> int:
                 vistka(env, "feeds", "import", str(opml))
                 first = run_once(env, base)
                 stored, latencies = stored_latencies(database)
+                moments = timeline(database, first.started)
                 print("vistka run --once again (unchanged feeds) …", flush=True)
                 again = run_once(env, base)
                 repoll_cpu = repoll_in_process(env)
@@ -434,6 +455,7 @@ def measure(args: argparse.Namespace) -> int:
         again,
         stored,
         latencies,
+        moments,
         server_cpu,
         repoll_cpu,
     )
@@ -470,6 +492,7 @@ def report(
     again: Run,
     stored: int,
     latencies: list[float],
+    moments: tuple[float, float, float],
     server_cpu: float,
     repoll_cpu: float,
 ) -> None:
@@ -512,6 +535,11 @@ def report(
         ),
         ("  wall / floor", f"{first.wall / floor:.2f}×", f"target ≤ {target['floor']}×"),
         ("  naive / run --once", f"{naive_wall / first.wall:.2f}×", f"target ≥ {target['naive']}×"),
+        (
+            "first discovered / first stored / last stored / exit",
+            " / ".join(f"{t:.1f}" for t in (*moments, first.wall)) + " s",
+            "from the start of the command: start-up before, stop after",
+        ),
         (
             "discovered → stored p50 / p95",
             f"{percentile(latencies, 50):.1f} s / {percentile(latencies, 95):.1f} s",
