@@ -1,12 +1,12 @@
-"""Rows by many keys at once, planned by PostgreSQL the same way whatever the number of keys.
+"""Rows by many keys at once, as one array parameter on PostgreSQL.
 
-``column IN (:k1, …, :kN)`` is a new statement text for every N, and once a prepared statement
-switches to its generic plan PostgreSQL estimates each of the N parameters with the default
-selectivity: for a column that is not unique on its own (a near-duplicate band key) it then
-chose a sequential scan that compares every row with every key. That plan grew with the table
-(0.6 ms per lookup at first, 17 ms at 12,000 band rows) inside the dedup lock. One array
-parameter (``column = ANY(:keys)``) is one statement whatever N, and its generic plan reads the
-index. SQLite keeps ``IN``: it has no arrays and plans each statement anew.
+``column IN (:k1, …, :kN)`` is a new statement text for every N, and once psycopg prepares it
+PostgreSQL may switch to a generic plan that estimates each of the N parameters with the
+default selectivity: for the band key (not unique on its own) that was a sequential scan
+comparing every row with every key. ``column = ANY(:keys)`` is one statement whatever N; with
+fresh statistics (``storage.planner``) the band lookup took 0.45 ms this way against 1.0 ms.
+Without statistics both forms degrade as the table grows, which is why the planner module
+keeps them fresh. SQLite keeps ``IN``: it has no arrays and plans each statement anew.
 """
 
 from __future__ import annotations
