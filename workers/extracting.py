@@ -126,6 +126,8 @@ class Analysed:
     followups: list[FollowUp]
     report: Report
     translation: translation.Signature | None
+    band_keys: list[str]  # near-duplicate bands of ``signature``
+    translation_keys: list[str]  # bands of ``translation``
 
 
 def extract(settings: Settings, article_id: int) -> Stored:
@@ -252,6 +254,7 @@ def _analyse(page: Page, stats: HostStats) -> Analysed | None:
         return None
     published = ex.published_at or utcnow()
     content_hash, signature = dedup.fingerprint(text)
+    versions = translation.translation_signature(text, ex.language)
     return Analysed(
         inputs=inputs,
         extracted=ex,
@@ -261,7 +264,9 @@ def _analyse(page: Page, stats: HostStats) -> Analysed | None:
         signature=signature,
         followups=_find_followups(inputs.article_id, text, published, ex.language),
         report=Report(text, published.date(), ex.language),
-        translation=translation.translation_signature(text, ex.language),
+        translation=versions,
+        band_keys=dedup.band_keys(signature),
+        translation_keys=translation.translation_band_keys(versions),
     )
 
 
@@ -276,7 +281,7 @@ def _store_all(
         with session_scope(settings.database) as s:
             article_rows.serialise_dedup(s)
             bands = dedup_rows.Bands()  # read once the lock is held: nobody adds keys meanwhile
-            bands.prefetch(s, [key for a in ready for key in _band_keys(a)])
+            bands.prefetch(s, [key for a in ready for key in a.band_keys + a.translation_keys])
             stored: dict[int, Outcome] = {
                 a.inputs.article_id: _store(s, settings, a, bands) for a in ready
             }
@@ -329,11 +334,6 @@ def reextract(settings: Settings, article_id: int) -> Stored:
     return _single(list(_run(settings, [inputs], ()).items()))
 
 
-def _band_keys(a: Analysed) -> list[str]:
-    """Every key the article looks up in the shared band index and adds to it."""
-    return dedup.band_keys(a.signature) + translation.translation_band_keys(a.translation)
-
-
 def _store(s: Session, settings: Settings, a: Analysed, bands: dedup_rows.Bands) -> Stored:
     article_id, ex = a.inputs.article_id, a.extracted
     # Rows read for an earlier article of the batch may have changed since, so they are
@@ -353,9 +353,12 @@ def _store(s: Session, settings: Settings, a: Analysed, bands: dedup_rows.Bands)
         a.signature,
         story_set=True,
         bands=bands,
+        band_keys=a.band_keys,
     )
     if result.status == "stored":
-        _link_translation(s, article_id, a.inputs.host, ex, a.translation, bands)
+        _link_translation(
+            s, article_id, a.inputs.host, ex, a.translation, a.translation_keys, bands
+        )
         _follow_ups(s, article_id, a.followups, a.report, ex.language)
     return result
 
@@ -370,13 +373,15 @@ def decide_duplicates(
     *,
     story_set: bool = False,
     bands: dedup_rows.Bands | None = None,
+    band_keys: list[str] | None = None,
 ) -> Stored:
     """Exact keys first (canonical URL, text hash: owned atomically), then the near-duplicate
     index; the article joins the story of what it copies, or starts its own (already written
     with its fields when ``story_set``). ``bands``: the batch's view of the index, written by
-    the caller; without it the article's keys are looked up and written here."""
+    the caller; without it the article's keys are looked up and written here. ``band_keys``:
+    those of ``sig``, when already computed (outside the lock)."""
     index = bands if bands is not None else dedup_rows.Bands()
-    band_keys = dedup.band_keys(sig)
+    band_keys = band_keys if band_keys is not None else dedup.band_keys(sig)
     keys = [f"url:{url_key(canonical)}", f"url:{own_url_key}", f"text:{content_hash}"]
     owner = article_rows.claim_keys(s, article_id, keys)
     near = None if owner is not None else _nearest(s, article_id, sig, band_keys, index)
@@ -401,11 +406,11 @@ def _link_translation(
     host: str,
     ex: Extracted,
     sig: translation.Signature | None,
+    keys: list[str],
     bands: dedup_rows.Bands,
 ) -> None:
     """Language versions join one story, marked as translations: those named by ``hreflang``,
     else a stored uk/ru version on this host whose anchors match (``ingest.translation``)."""
-    keys = translation.translation_band_keys(sig)
     named = translation.alternate_keys(ex.alternates, ex.language)
     other = article_rows.translation_of(s, article_id, named)
     if other is None and sig is not None:
