@@ -189,6 +189,31 @@ def update_article(session: Session, article_id: int, **values: object) -> None:
     session.execute(update(table).where(table.c.id == article_id).values(**values))
 
 
+def update_articles(session: Session, changes: Sequence[tuple[int, dict[str, object]]]) -> None:
+    """Several articles' updates as one executemany per set of columns changed.
+
+    A fetched batch writes every outcome together: the driver sends an executemany as one
+    pipeline (psycopg), where separate UPDATEs each wait for their answer. One change per
+    article: the groups run in no order that would settle two.
+    """
+    now = utcnow()
+    groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for article_id, values in changes:
+        row = {"updated_at": now, **values}
+        columns = tuple(sorted(row))
+        groups.setdefault(columns, []).append(
+            {"row_id": article_id, **{f"new_{name}": row[name] for name in columns}}
+        )
+    table = Article.__table__  # type: ignore[attr-defined]
+    for columns, params in groups.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in columns})
+        )
+        session.execute(statement, params)
+
+
 def released() -> dict[str, object]:
     """An article's new state when its step is given back (a retry will claim it again)."""
     return {"lease_until": None}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ from storage import articles as article_rows
 from storage import boilerplate as host_rows
 from storage import dedup as dedup_rows
 from storage import followups as followup_rows
+from storage import raw_pages
 from storage.db import session_scope
 from storage.models import Article
 from storage.types import utcnow
@@ -68,7 +68,7 @@ class Inputs:
     """What extraction needs from the article row (read in a short transaction)."""
 
     article_id: int
-    raw: bytes  # as kept: zlib-compressed, decompressed by the guarded step (it may be corrupt)
+    raw: bytes  # as kept (``storage.raw_pages``), unpacked by the guarded step (it may be corrupt)
     page_url: str
     hint: FeedHint
     host: str
@@ -239,7 +239,7 @@ def _guarded(
 
 def _extract(inputs: Inputs) -> Page | ExtractionError:
     try:
-        page = zlib.decompress(inputs.raw) if inputs.raw else b""
+        page = raw_pages.unpack(inputs.raw) if inputs.raw else b""
         ex = extract_article(decode_html(page, inputs.content_type), inputs.page_url, inputs.hint)
     except ExtractionError as err:
         return err

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ingest.http import FetchError
 from storage import articles as article_rows
+from storage import raw_pages
 from storage.db import session_scope
 from storage.types import utcnow
 from workers import politeness, robots_cache
@@ -70,8 +70,7 @@ def write(settings: Settings, fetched: Sequence[Fetched]) -> None:
     if not fetched:
         return
     with session_scope(settings.database) as s:
-        for one in fetched:
-            article_rows.update_article(s, one.article_id, **one.values)
+        article_rows.update_articles(s, [(one.article_id, one.values) for one in fetched])
 
 
 def fetch(settings: Settings, article_id: int) -> bool:
@@ -136,7 +135,7 @@ def _download(settings: Settings, claimed: Claimed) -> Fetched:
         "http_status": fetched.status,
         "fetched_at": utcnow(),
         "content_type": fetched.headers.get("content-type"),
-        "raw_html": zlib.compress(fetched.body, 1),
+        "raw_html": raw_pages.pack(fetched.body),
         "raw_sha256": hashlib.sha256(fetched.body).hexdigest(),
     }
     return Fetched(claimed.article_id, page, ready=True)

@@ -2,8 +2,9 @@
 
 Every article fetch asks whether its URL is allowed; fetching robots.txt each time would double
 the load on the site, so the answer is cached per origin (scheme, host, port) for a day, and
-shared through Redis by every worker when the broker is Redis. Embedded mode (no Redis) runs on a
-single host, so a small per-process cache with the same lifetimes is enough there.
+shared through Redis by every worker when the broker is Redis, each worker answering from its own
+copy for up to a minute. Embedded mode (no Redis) runs on a single host, so a small per-process
+cache with the same lifetimes is enough there.
 
 Fetch outcomes follow RFC 9309 2.3.1: a 2xx body is parsed; a 4xx (other than 429) means no rules;
 a 5xx, a 429 or an unreachable host means "disallow everything" for a short time, which the
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 ROBOTS_TTL = 24 * 3600.0  # RFC 9309 2.4: SHOULD NOT use a cached copy for more than 24 hours
 UNREACHABLE_TTL = 120.0  # "disallow all" after a server error, then ask again
 LOCAL_MAX_ENTRIES = 10_000
+# How long a worker answers from its own copy of an entry read from Redis before reading it
+# again: every page asks, and the Redis round trip cost more CPU than the rest of the check.
+# A robots.txt refetched by another worker reaches this one within this time.
+SHARED_COPY_TTL = 60.0
 
 State = Literal["rules", "none", "unreachable"]
 
@@ -124,13 +129,39 @@ class LocalStore:
             self._entries[origin] = (now + ttl, state, text)
 
 
+class CopiedStore:
+    """A shared store read through a short-lived per-process copy of its entries.
+
+    An entry keeps its own expiry: the copy lives ``copy_ttl`` seconds at most, never past it.
+    """
+
+    def __init__(self, shared: Store, copy_ttl: float = SHARED_COPY_TTL) -> None:
+        self.shared = shared
+        self.copies = LocalStore()
+        self.copy_ttl = copy_ttl
+
+    def get(self, origin: str) -> Entry | None:
+        entry = self.copies.get(origin)
+        if entry is not None:
+            return entry
+        entry = self.shared.get(origin)
+        if entry is not None:
+            self.copies.put(origin, entry.state, entry.text, min(self.copy_ttl, entry.expires_in))
+        return entry
+
+    def put(self, origin: str, state: State, text: str, ttl: float) -> None:
+        self.shared.put(origin, state, text, ttl)
+        self.copies.put(origin, state, text, min(self.copy_ttl, ttl))
+
+
 @lru_cache(maxsize=4)
 def _store(redis_url: str | None) -> Store:
     if redis_url is None:
         return LocalStore()
     import redis
 
-    return RedisStore(redis.Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=5))
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=5)
+    return CopiedStore(RedisStore(client))
 
 
 def store_for(settings: Settings) -> Store:

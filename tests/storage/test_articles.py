@@ -195,3 +195,33 @@ def test_a_failed_article_is_no_longer_pending(db: str) -> None:
     with session_scope(db) as s:
         assert article_rows.claim(s, [article_id], "discovered", LEASE, ()) == []
         assert article_rows.stale_pending(s, idle=timedelta(0)) == []
+
+
+def test_a_batch_of_updates_writes_each_article_its_own_columns(db: str) -> None:
+    feed_id = _feed(db)
+    with session_scope(db) as s:
+        ids = article_rows.record_entries(s, feed_id, ENTRIES).new_article_ids
+    with session_scope(db) as s:
+        before = {i: s.get(Article, i).updated_at for i in ids}  # type: ignore[union-attr]
+    page = {"status": "fetched", "http_status": 200, "raw_html": b"\x00page"}
+    with session_scope(db) as s:
+        article_rows.update_articles(
+            s,
+            [
+                (ids[0], {**page, "final_url": "https://news.example/kyiv-metro?a"}),
+                (ids[1], article_rows.failed("http_410: gone")),
+                (ids[2], {**page, "final_url": "https://news.example/rail?b"}),
+            ],
+        )
+
+    first, second, third = (_article(db, i) for i in ids)
+    assert (first.status, first.http_status, first.raw_html) == ("fetched", 200, b"\x00page")
+    assert first.final_url == "https://news.example/kyiv-metro?a"
+    assert third.final_url == "https://news.example/rail?b"
+    assert (second.status, second.fail_reason, second.http_status) == (
+        "failed",
+        "http_410: gone",
+        None,
+    )
+    assert second.feed_title == ENTRIES[1].title  # columns not named are left as they were
+    assert all(a.updated_at > before[a.id] for a in (first, second, third) if a.id)

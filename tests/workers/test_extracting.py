@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from storage import articles as article_rows
 from storage.db import session_scope
+from storage.raw_pages import ZSTD_MAGIC, CorruptPage
 from tests.support.hostile import Pipeline, article_html, item, rss, xml_reply
 from tests.support.server import Reply
 from tests.support.stories import dated_page
@@ -82,12 +83,25 @@ def test_a_corrupt_kept_page_fails_its_article_alone(both: Pipeline) -> None:
 
     outcomes = dict(extract_many(both.settings, [broken, fine]))
 
-    assert isinstance(outcomes[broken], zlib.error)
+    assert isinstance(outcomes[broken], CorruptPage)
     assert outcomes[fine] == Stored(fine, "stored")
     # Still pending, under its lease: the sweeper takes it up again, and gives up after
     # VISTKA_MAX_ATTEMPTS attempts.
     assert both.article(broken).status == "fetched"
     assert both.article(broken).attempts == 2  # the fetch, and this extraction
+
+
+def test_a_page_kept_by_an_earlier_release_as_zlib_is_still_extracted(both: Pipeline) -> None:
+    body = article_html("Bridge budget approved", STORY).encode()
+    (article_id,) = _fetched(both, {"/a.html": body})
+    assert (both.article(article_id).raw_html or b"").startswith(ZSTD_MAGIC)
+    with session_scope(both.settings.database) as s:
+        article_rows.update_article(s, article_id, raw_html=zlib.compress(body, 1))
+
+    assert dict(extract_many(both.settings, [article_id]))[article_id] == Stored(
+        article_id, "stored"
+    )
+    assert STORY[0] in (both.article(article_id).text or "")
 
 
 ANNOUNCED = [

@@ -6,16 +6,18 @@ server, whose request log says exactly what was asked for.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from tests.support.hostile import Pipeline, fetch_transient, item, make_settings, rss, xml_reply
 from tests.support.server import LoopbackServer, Reply
 from tests.support.services import redis_url
-from workers.robots_cache import UNREACHABLE_TTL
+from workers.robots_cache import UNREACHABLE_TTL, CopiedStore, RedisStore
 
 pytestmark = pytest.mark.integration
 
@@ -114,3 +116,24 @@ def test_robots_can_be_switched_off(tmp_path: Path, http_server: LoopbackServer)
     assert fetch_transient(pipe.settings, aid) is None
     assert pipe.article(aid).status == "fetched"
     assert http_server.hits("/robots.txt") == 0
+
+
+def test_a_workers_copy_of_a_shared_entry_lasts_its_copy_time_and_never_past_the_entry() -> None:
+    client = redis.Redis.from_url(redis_url())
+    shared = RedisStore(client, prefix="robots-test")
+    one, other = CopiedStore(shared, copy_ttl=0.5), CopiedStore(shared, copy_ttl=0.5)
+    one.put("https://a.example/robots.txt", "rules", "User-agent: *\nDisallow: /x\n", 3600)
+    other.get("https://a.example/robots.txt")  # the other worker copies it
+    shared.put("https://a.example/robots.txt", "rules", "User-agent: *\nDisallow: /y\n", 3600)
+
+    copied = other.get("https://a.example/robots.txt")
+    assert copied is not None and "/x" in copied.text  # answered without asking Redis
+    time.sleep(0.6)
+    fresh = other.get("https://a.example/robots.txt")
+    assert fresh is not None and "/y" in fresh.text  # the copy lapsed: read from Redis again
+
+    one.put("https://b.example/robots.txt", "unreachable", "", 0.2)
+    assert one.get("https://b.example/robots.txt") is not None
+    time.sleep(0.3)
+    assert one.get("https://b.example/robots.txt") is None  # gone with the entry, not the copy
+    client.close()
