@@ -82,7 +82,7 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
             poll_feed.delay(claim.feed_id, claim.token)
         queue_steps(sweeping.stale_articles(settings, idle=0), settings.articles_per_task)
         tokens = {c.token for c in claims}
-        next_analyze = time.monotonic() + 5.0
+        next_analyze = time.monotonic() + 2.0
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -116,9 +116,13 @@ def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool 
                     )
                     if pending == 0:
                         break
-                if time.monotonic() >= next_analyze:  # no beat here, so no sweeper does it
+                # No beat here, so no sweeper does it. Often: the tables grow from nothing within
+                # seconds, and a plan made on a near-empty table's statistics reads every line of
+                # a host where it should look up a page's own (ANALYZE runs only once a tenth of
+                # a table has changed, so most checks cost one look at pg_stat_user_tables).
+                if time.monotonic() >= next_analyze:
                     sweeping.refresh_statistics(settings)
-                    next_analyze = time.monotonic() + 10.0
+                    next_analyze = time.monotonic() + 2.0
                 time.sleep(0.25)
     finally:
         stop_all(procs)
