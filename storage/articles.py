@@ -6,7 +6,7 @@ duplicate | failed); a sweeper re-queues rows whose step was lost with its broke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from storage.lookup import one_of
 from storage.models import Article, ArticleKey, FeedEntry
 from storage.types import utcnow
-from storage.upsert import insert_keys, insert_rows
+from storage.upsert import insert_rows
 
 PENDING = ("discovered", "fetched")
 
@@ -269,18 +269,44 @@ def touch(session: Session, article_ids: Sequence[int]) -> None:
 
 def claim_keys(session: Session, article_id: int, keys: Sequence[str]) -> tuple[int, str] | None:
     """Own each free key; return (owner, key) of the first key another article already owns."""
-    insert_keys(session, ArticleKey, "key", keys, {"article_id": article_id}, conflict=("key",))
-    owners: dict[str, int] = dict(
-        session.execute(
-            select(col(ArticleKey.key), col(ArticleKey.article_id)).where(
-                one_of(session, col(ArticleKey.key), keys)
-            )
-        ).all()
+    return first_taken(claim_keys_of(session, [(article_id, keys)]), article_id, keys)
+
+
+def claim_keys_of(session: Session, claims: Sequence[tuple[int, Sequence[str]]]) -> dict[str, int]:
+    """Several articles' keys claimed at once, in the order given: the owner of every key after.
+
+    A key already owned keeps its owner; a free one goes to the first article that has it, as
+    if the articles had claimed theirs one after the other (an article's keys are decided by
+    ``first_taken``). Two statements for a batch, where one article at a time took two each.
+    """
+    first: dict[str, int] = {}
+    for article_id, keys in claims:
+        for key in keys:
+            first.setdefault(key, article_id)
+    if not first:
+        return {}
+    insert_rows(
+        session,
+        ArticleKey,
+        [{"key": key, "article_id": owner} for key, owner in first.items()],
+        conflict=("key",),
     )
+    rows = session.execute(
+        select(col(ArticleKey.key), col(ArticleKey.article_id)).where(
+            one_of(session, col(ArticleKey.key), list(first))
+        )
+    ).all()
+    return {str(key): int(owner) for key, owner in rows}
+
+
+def first_taken(
+    owners: Mapping[str, int], article_id: int, keys: Sequence[str]
+) -> tuple[int, str] | None:
+    """(owner, key) of the first of ``keys`` that another article owns, if any."""
     for key in keys:
         owner = owners.get(key)
         if owner is not None and owner != article_id:
-            return int(owner), key
+            return owner, key
     return None
 
 

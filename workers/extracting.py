@@ -282,8 +282,15 @@ def _store_all(
             article_rows.serialise_dedup(s)
             bands = dedup_rows.Bands()  # read once the lock is held: nobody adds keys meanwhile
             bands.prefetch(s, [key for a in ready for key in a.band_keys + a.translation_keys])
+            owners = article_rows.claim_keys_of(
+                s,
+                [
+                    (a.inputs.article_id, exact_keys(a.inputs.url_key, a.canonical, a.content_hash))
+                    for a in ready
+                ],
+            )
             stored: dict[int, Outcome] = {
-                a.inputs.article_id: _store(s, settings, a, bands) for a in ready
+                a.inputs.article_id: _store(s, settings, a, bands, owners) for a in ready
             }
             bands.write(s)
             return stored
@@ -334,7 +341,18 @@ def reextract(settings: Settings, article_id: int) -> Stored:
     return _single(list(_run(settings, [inputs], ()).items()))
 
 
-def _store(s: Session, settings: Settings, a: Analysed, bands: dedup_rows.Bands) -> Stored:
+def exact_keys(own_url_key: str, canonical: str, content_hash: str) -> list[str]:
+    """The keys an exact copy shares with its original: either URL, or the text's hash."""
+    return [f"url:{url_key(canonical)}", f"url:{own_url_key}", f"text:{content_hash}"]
+
+
+def _store(
+    s: Session,
+    settings: Settings,
+    a: Analysed,
+    bands: dedup_rows.Bands,
+    owners: dict[str, int],
+) -> Stored:
     article_id, ex = a.inputs.article_id, a.extracted
     # Rows read for an earlier article of the batch may have changed since, so they are
     # expired; what that article changed through the ORM (an event it covered or moved) is
@@ -354,6 +372,7 @@ def _store(s: Session, settings: Settings, a: Analysed, bands: dedup_rows.Bands)
         story_set=True,
         bands=bands,
         band_keys=a.band_keys,
+        owners=owners,
     )
     if result.status == "stored":
         _link_translation(
@@ -374,16 +393,23 @@ def decide_duplicates(
     story_set: bool = False,
     bands: dedup_rows.Bands | None = None,
     band_keys: list[str] | None = None,
+    owners: dict[str, int] | None = None,
 ) -> Stored:
     """Exact keys first (canonical URL, text hash: owned atomically), then the near-duplicate
     index; the article joins the story of what it copies, or starts its own (already written
     with its fields when ``story_set``). ``bands``: the batch's view of the index, written by
     the caller; without it the article's keys are looked up and written here. ``band_keys``:
-    those of ``sig``, when already computed (outside the lock)."""
+    those of ``sig``, when already computed (outside the lock). ``owners``: the exact keys'
+    owners once the batch claimed them (``article_rows.claim_keys_of``); without them the
+    article claims its own here."""
     index = bands if bands is not None else dedup_rows.Bands()
     band_keys = band_keys if band_keys is not None else dedup.band_keys(sig)
-    keys = [f"url:{url_key(canonical)}", f"url:{own_url_key}", f"text:{content_hash}"]
-    owner = article_rows.claim_keys(s, article_id, keys)
+    keys = exact_keys(own_url_key, canonical, content_hash)
+    owner = (
+        article_rows.claim_keys(s, article_id, keys)
+        if owners is None
+        else article_rows.first_taken(owners, article_id, keys)
+    )
     near = None if owner is not None else _nearest(s, article_id, sig, band_keys, index)
     if owner is not None:
         rule = "canonical" if owner[1].startswith("url:") else "text"

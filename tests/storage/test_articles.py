@@ -134,6 +134,35 @@ def test_the_first_article_owns_a_key_and_a_second_is_told_the_owner(db: str) ->
     assert unrelated is None
 
 
+def test_keys_claimed_by_a_batch_go_to_their_first_article_as_if_claimed_one_by_one(
+    db: str,
+) -> None:
+    feed_id = _feed(db)
+    with session_scope(db) as s:
+        older, first, second = article_rows.record_entries(s, feed_id, ENTRIES).new_article_ids
+    with session_scope(db) as s:
+        article_rows.claim_keys(s, older, ["text:already-owned"])
+    batch = [
+        (first, ["url:first", "text:shared-in-batch"]),
+        (second, ["url:second", "text:shared-in-batch", "text:already-owned"]),
+    ]
+
+    with session_scope(db) as s:
+        owners = article_rows.claim_keys_of(s, batch)
+    with session_scope(db) as s:
+        again = article_rows.claim_keys_of(s, list(reversed(batch)))  # owners stay
+    decided = [article_rows.first_taken(owners, article_id, keys) for article_id, keys in batch]
+
+    assert owners == {
+        "url:first": first,
+        "text:shared-in-batch": first,
+        "url:second": second,
+        "text:already-owned": older,
+    }
+    assert again == owners
+    assert decided == [None, (first, "text:shared-in-batch")]
+
+
 def test_an_article_step_is_claimed_once_while_leased(db: str) -> None:
     feed_id = _feed(db)
     with session_scope(db) as s:
