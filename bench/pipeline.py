@@ -282,7 +282,8 @@ def run_once(env: dict[str, str], base: str) -> Run:
     )
     with Sampler(proc.pid) as sampler:
         out, err = proc.communicate()
-    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
+        # Read before the sampler's thread is joined, which may take one more sampling period.
+        wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if proc.returncode != 0:
         raise RuntimeError(f"vistka run --once exited {proc.returncode}:\n{err}")
     return Run(wall, cpu, json.loads(out), sampler, site_stats(base), started)

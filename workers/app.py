@@ -19,6 +19,7 @@ from celery.signals import (
     worker_init,
     worker_process_init,
     worker_process_shutdown,
+    worker_shutdown,
 )
 from kombu import Exchange, Queue
 
@@ -172,6 +173,14 @@ from workers import logs, metrics  # noqa: E402
 
 logs.connect_signals()
 metrics.connect_signals()
+
+
+@worker_shutdown.connect
+def _no_last_collection(**_: Any) -> None:
+    """A stopping worker's objects are kept out of the collector: the interpreter's last
+    collections over everything Celery and the pipeline loaded took about 0.15 s of each stop,
+    to free memory the exit returns anyway."""
+    gc.freeze()
 
 
 @worker_process_shutdown.connect

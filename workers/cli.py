@@ -5,6 +5,7 @@ Every error a user can cause is shown as one line (``error: …``) with exit cod
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import typer
@@ -225,6 +226,16 @@ def report(
 
 def main() -> None:
     """Entry point: run the CLI, turning known failures into one clear line."""
+    try:
+        _run()
+    finally:
+        # The interpreter's last collections walk every object of Celery, SQLAlchemy and the
+        # rest before exit, about 0.15 s of every command; frozen, they are skipped. Nothing
+        # left to collect then holds anything but memory, which the exit returns.
+        gc.freeze()
+
+
+def _run() -> None:
     try:
         from workers.logs import configure
 

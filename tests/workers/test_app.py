@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from celery.signals import worker_shutdown
 
 from tests.support.backends import Backend, backend, group_alive, wait_until, worker_process
+from tests.support.forked import frozen_after
 from tests.support.server import LoopbackServer
 from tests.support.services import redis_url
 from tests.support.stories import articles, hits, publish, settled
@@ -30,6 +32,11 @@ def _exit_code_after_hook(exitcode: int) -> int:
             os._exit(3)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status)
+
+
+def test_a_stopping_worker_spares_itself_the_last_collection() -> None:
+    assert not frozen_after(lambda: None)
+    assert frozen_after(lambda: worker_shutdown.send(sender=None))
 
 
 def test_a_pool_process_stopping_cleanly_exits_in_the_hook() -> None:

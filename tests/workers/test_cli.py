@@ -7,6 +7,7 @@ import html
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ import pytest
 
 from ingest.opml import parse_opml
 from tests.support.backends import Backend, backend
+from tests.support.forked import frozen_after
 from tests.support.server import LoopbackServer, Reply
+from workers.cli import main as cli_main
 
 pytestmark = pytest.mark.integration
 
@@ -117,6 +120,11 @@ def feeds(b: Backend) -> list[dict[str, Any]]:
 
 
 # --- feeds ----------------------------------------------------------------------------------
+
+
+def test_a_command_spares_itself_the_last_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["vistka", "--help"])
+    assert frozen_after(cli_main)
 
 
 def test_feeds_add_twice_reports_already_present(cli: Backend) -> None:
