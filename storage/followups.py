@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from ingest.followups.types import FollowUp
@@ -43,18 +43,6 @@ def _state(e: Event) -> EventState:
         previous_ends_on=e.previous_ends_on,
         cancelled=e.cancelled,
         covered=e.covered_by is not None,
-    )
-
-
-def _as_followup(e: Event) -> FollowUp:
-    return FollowUp(
-        starts_on=e.starts_on,
-        ends_on=e.ends_on,
-        location=e.location,
-        what=e.what,
-        sentence="",
-        confidence=e.confidence,
-        precise=e.precise,
     )
 
 
@@ -96,8 +84,8 @@ def record(
         if row is None:
             continue  # this article was processed before (a redelivery)
         terms = event_terms(fu.what, fu.sentence, language)
-        event = _matching_event(session, fu, terms, language)
-        if event is None:
+        match = _matching_event(session, fu, terms, language)
+        if match is None:
             event = Event(
                 starts_on=fu.starts_on,
                 ends_on=fu.ends_on,
@@ -110,38 +98,71 @@ def record(
             _write_state(event, state_of(fu), today)
             session.add(event)
             session.flush()
-        elif fu.change is not None or not event.precise:
-            _write_state(event, apply_change(_state(event), fu), today)
-        session.get(FollowUpRow, row[0]).event_id = event.id  # type: ignore[union-attr]
-        event_ids.append(int(event.id or 0))
+            event_id = int(event.id or 0)
+        else:
+            event_id = int(match.id)
+            if fu.change is not None or not match.precise:
+                changed = session.get(Event, event_id)
+                if changed is not None:
+                    _write_state(changed, apply_change(_state(changed), fu), today)
+        f = _FOLLOW_UP.c
+        session.execute(update(_FOLLOW_UP).where(f.id == row[0]).values(event_id=event_id))
+        event_ids.append(event_id)
     return event_ids
 
 
 def _matching_event(
     session: Session, fu: FollowUp, terms: frozenset[str], language: str | None
-) -> Event | None:
+) -> Any | None:
     """The stored event this announcement repeats: same span and place, and similar wording —
     either of the whole sentences or of the short "what" phrases (sentences carry unrelated
-    words that can hide an agreement the phrases show plainly)."""
+    words that can hide an agreement the phrases show plainly). A row of ``_MATCHED``.
+
+    Only events whose span overlaps the announcement's are read (``same_event`` wants that),
+    and a postponement's within ``MATCH_WINDOW``, as plain rows: every announcement reads them,
+    and their number grows with the events of the weeks around it.
+    """
     what_terms = event_terms(fu.what, "", language)
-    window_start = fu.starts_on - MATCH_WINDOW
-    window_end = fu.ends_on + MATCH_WINDOW
-    candidates = session.scalars(
-        select(Event)
-        .where(col(Event.starts_on) <= window_end, col(Event.ends_on) >= window_start)
-        .order_by(col(Event.id))
+    moved = fu.change == "postponed"
+    window_start = fu.starts_on - (MATCH_WINDOW if moved else timedelta(0))
+    window_end = fu.ends_on + (MATCH_WINDOW if moved else timedelta(0))
+    e = _EVENT.c
+    candidates = session.execute(
+        select(*(e[name] for name in _MATCHED))
+        .where(e.starts_on <= window_end, e.ends_on >= window_start)
+        .order_by(e.id)
     ).all()
-    for e in candidates:
-        other = _as_followup(e)
-        if same_event(other, fu, frozenset(e.terms.split()), terms) or same_event(
-            other, fu, event_terms(e.what, "", e.language), what_terms
+    for row in candidates:
+        other = FollowUp(
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            location=row.location,
+            what=row.what,
+            sentence="",
+            confidence=row.confidence,
+            precise=row.precise,
+        )
+        if same_event(other, fu, frozenset(row.terms.split()), terms) or same_event(
+            other, fu, event_terms(row.what, "", row.language), what_terms
         ):
-            return e
+            return row
     return None
 
 
 _EVENT = Event.__table__  # type: ignore[attr-defined]
 _FOLLOW_UP = FollowUpRow.__table__  # type: ignore[attr-defined]
+# What deciding "the same event" reads of a stored one.
+_MATCHED = (
+    "id",
+    "starts_on",
+    "ends_on",
+    "location",
+    "what",
+    "terms",
+    "language",
+    "confidence",
+    "precise",
+)
 
 
 def mark_coverage(session: Session, article_id: int, report: Report, today: date) -> list[int]:

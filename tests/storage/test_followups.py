@@ -130,6 +130,35 @@ def test_a_postponement_moves_the_event_and_a_cancellation_ends_it(db: str) -> N
     assert _event(db, event_id).status == "cancelled"
 
 
+def test_an_event_moved_by_an_article_is_found_at_its_new_date_by_the_same_article(
+    db: str,
+) -> None:
+    today = date(JAN, 1, 4)
+    (event_id,) = _record(
+        db,
+        _article(db, 1),
+        _announce(6, "зустріч лідерів країн", "Зустріч лідерів країн відбудеться 6 січня."),
+        today,
+    )
+    moved = _announce(
+        12, "зустріч лідерів країн", "Зустріч лідерів країн перенесли на 12 січня.", "postponed"
+    )
+    two_days = FollowUp(
+        starts_on=date(JAN, 1, 12),
+        ends_on=date(JAN, 1, 13),
+        location="Париж",
+        what="зустріч лідерів країн",
+        sentence="Зустріч лідерів країн триватиме 12 і 13 січня у Парижі.",
+        confidence=0.9,
+    )
+    with session_scope(db) as s:
+        ids = followup_rows.record(s, _article(db, 2), [moved, two_days], "uk", today)
+
+    assert ids == [event_id, event_id]
+    with session_scope(db) as s:
+        assert len(s.scalars(select(Event)).all()) == 1
+
+
 def test_a_later_report_covers_the_event_and_statuses_follow_the_calendar(db: str) -> None:
     (event_id,) = _record(
         db,
