@@ -13,6 +13,7 @@ its own process, with an optional latency per request. Measured in one run:
 - ``vistka run --once`` again on the unchanged feeds: requests (feeds only, 304), CPU per poll.
 
     .venv/bin/python -m bench.pipeline [--pages 900] [--feeds 20] [--latency-ms 0] [--quick]
+        [--service-root PATH]   # another checkout's service, measured by this benchmark
 """
 
 from __future__ import annotations
@@ -215,7 +216,11 @@ def flush_redis() -> None:
 
 
 def service_env(
-    data_dir: Path, database: str, concurrency: int, io_concurrency: int = 16
+    data_dir: Path,
+    database: str,
+    concurrency: int,
+    io_concurrency: int = 16,
+    service_root: Path = PROJECT_ROOT,
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VISTKA_")}
     env.update(
@@ -231,7 +236,7 @@ def service_env(
             "VISTKA_HOST_RATE": "10000",
             "VISTKA_HOST_BURST": "10000",
             "VISTKA_HOST_CONCURRENCY": "256",
-            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONPATH": str(service_root),
         }
     )
     return env
@@ -395,6 +400,8 @@ def measure(args: argparse.Namespace) -> int:
         f"{args.io_concurrency} fetch threads; {machine()}",
         flush=True,
     )
+    if args.service_root.resolve() != PROJECT_ROOT:
+        print(f"service from {args.service_root}", flush=True)
     sources = bench_site.load_sources(args.shared / "corpus")
     site = bench_site.build(sources, args.pages, args.feeds)
     with tempfile.TemporaryDirectory(prefix="vistka-bench-") as tmp:
@@ -414,7 +421,13 @@ def measure(args: argparse.Namespace) -> int:
             print("vistka run --once …", flush=True)
             flush_redis()
             with fresh_database() as database:
-                env = service_env(root / "data", database, args.concurrency, args.io_concurrency)
+                env = service_env(
+                    root / "data",
+                    database,
+                    args.concurrency,
+                    args.io_concurrency,
+                    args.service_root,
+                )
                 (root / "data").mkdir()
                 vistka(env, "db", "upgrade")
                 opml = root / "feeds.opml"
@@ -604,6 +617,12 @@ def main(argv: list[str] | None = None) -> int:
         "--io-concurrency", type=int, default=16, help="VISTKA_IO_CONCURRENCY (fetch threads)"
     )
     parser.add_argument("--quick", action="store_true", help="200 pages")
+    parser.add_argument(
+        "--service-root",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="run the service from this checkout (an earlier release, to compare in one session)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.pages = min(args.pages, 200)
