@@ -63,6 +63,7 @@ def record(
 ) -> list[int]:
     """Store what one article announces and attach each announcement to its event."""
     event_ids: list[int] = []
+    f = _FOLLOW_UP.c
     for fu in found:
         row = session.execute(
             insert_stmt(session, FollowUpRow)
@@ -105,7 +106,6 @@ def record(
                 changed = session.get(Event, event_id)
                 if changed is not None:
                     _write_state(changed, apply_change(_state(changed), fu), today)
-        f = _FOLLOW_UP.c
         session.execute(update(_FOLLOW_UP).where(f.id == row[0]).values(event_id=event_id))
         event_ids.append(event_id)
     return event_ids
