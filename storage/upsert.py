@@ -23,21 +23,6 @@ def insert_stmt(session: Session, table: Any) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(target)
 
 
-def insert_keys(
-    session: Session,
-    table: Any,
-    column: str,
-    keys: Sequence[str],
-    fixed: Mapping[str, object],
-    *,
-    conflict: tuple[str, ...],
-) -> None:
-    """One row per distinct key of ``keys`` in ``column``, the ``fixed`` columns equal in all;
-    an existing row is left alone (``insert_rows``)."""
-    rows = [{column: key, **fixed} for key in sorted(set(keys))]
-    insert_rows(session, table, rows, conflict=conflict)
-
-
 def insert_rows(
     session: Session,
     table: Any,

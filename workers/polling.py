@@ -68,26 +68,20 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
         leased = feed_rows.holds_lease(s, claim, now)
         if leased is None:
             return PollResult(claim.feed_id, "skipped", reason="lease_lost")
-        url, polls, etag, last_modified = (
-            leased.url,
-            leased.polls,
-            leased.etag,
-            leased.last_modified,
-        )
-        body_hash, base = leased.body_hash, timedelta(seconds=leased.interval_seconds)
-        failures = leased.consecutive_failures
+        base = timedelta(seconds=leased.interval_seconds)
         # A disabled feed is claimed only for its slow retry; a success below revives it.
         retrying = not leased.enabled
         if retrying and not feed_rows.is_retried(leased.disabled_reason):
             feed_rows.finish_poll(s, claim)
             return PollResult(claim.feed_id, "skipped", reason="disabled")
 
-    conditional = polls % settings.unconditional_every != 0
+    url, failures = leased.url, leased.consecutive_failures
+    conditional = leased.polls % settings.unconditional_every != 0
     headers: dict[str, str] = {}
-    if conditional and etag:
-        headers["If-None-Match"] = etag
-    if conditional and last_modified:
-        headers["If-Modified-Since"] = last_modified
+    if conditional and leased.etag:
+        headers["If-None-Match"] = leased.etag
+    if conditional and leased.last_modified:
+        headers["If-Modified-Since"] = leased.last_modified
     try:
         with politeness.polite(settings, url, robots_cache.cached_crawl_delay(settings, url)):
             fetched = fetcher_for(settings).get(url, headers=headers)
@@ -102,7 +96,7 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
         return _poll_failed(settings, claim, failures, base, failure, retrying=retrying)
 
     common: dict[str, object] = {
-        "polls": polls + 1,
+        "polls": leased.polls + 1,
         "last_polled_at": now,
         "last_success_at": now,
         "last_status": fetched.status,
@@ -117,8 +111,9 @@ def poll(settings: Settings, claim: Claim) -> PollResult:
     if fetched.headers.get("last-modified"):
         common["last_modified"] = fetched.headers.get("last-modified")
     hint = server_hint(fetched.headers, None, now)
-    new_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.status != 304 else body_hash
-    if fetched.status == 304 or new_hash == body_hash:
+    old_hash = leased.body_hash
+    new_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.status != 304 else old_hash
+    if fetched.status == 304 or new_hash == old_hash:
         interval = max(base, hint or base)
         with session_scope(settings.database) as s:
             written = feed_rows.finish_poll(s, claim, next_poll_at=now + interval, **common)

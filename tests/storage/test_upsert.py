@@ -1,4 +1,5 @@
-"""Multi-row upserts (``storage.upsert.insert_keys``, ``insert_rows``) on both backends."""
+"""Multi-row upserts (``storage.upsert.insert_rows``, and the band keys written through it by
+``storage.dedup.Bands``) on both backends."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from storage.db import session_scope
+from storage.dedup import Bands
 from storage.models import Article, ArticleBand, HostLine, HostPage
 from storage.types import utcnow
-from storage.upsert import insert_keys, insert_rows
+from storage.upsert import insert_rows
 
 
 def _article(db: str) -> int:
@@ -30,14 +32,9 @@ def test_keys_are_written_once_whatever_the_repeats(db: str) -> None:
     article_id = _article(db)
     for keys in (["b", "a", "b"], ["c", "a"], []):
         with session_scope(db) as s:
-            insert_keys(
-                s,
-                ArticleBand,
-                "band_key",
-                keys,
-                {"article_id": article_id},
-                conflict=("band_key", "article_id"),
-            )
+            bands = Bands()
+            bands.add(article_id, keys)
+            bands.write(s)
     with session_scope(db) as s:
         rows = s.execute(
             select(col(ArticleBand.band_key), col(ArticleBand.article_id)).order_by(

@@ -8,19 +8,29 @@ from collections.abc import Callable
 from contextlib import suppress
 
 
-def frozen_after(action: Callable[[], object]) -> bool:
-    """In a forked process with nothing frozen: are objects kept from the collector after it?"""
+def exit_code_in_fork(child: Callable[[], int]) -> int:
+    """The exit code of a forked process that runs ``child`` and exits with what it returns
+    (or with whatever ``child`` itself exits with); it never returns to pytest."""
     pid = os.fork()
-    if pid == 0:  # the child: never returns to pytest
-        code = 3
+    if pid == 0:
+        code = 99  # ``child`` raised
         try:
-            gc.unfreeze()
-            with suppress(SystemExit):
-                action()
-            code = 0 if gc.get_freeze_count() else 1
+            code = child()
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
+    return os.waitstatus_to_exitcode(status)
+
+
+def frozen_after(action: Callable[[], object]) -> bool:
+    """In a forked process with nothing frozen: are objects kept from the collector after it?"""
+
+    def child() -> int:
+        gc.unfreeze()
+        with suppress(SystemExit):
+            action()
+        return 0 if gc.get_freeze_count() else 1
+
+    code = exit_code_in_fork(child)
     assert code in (0, 1), f"the action failed in the child (exit {code})"
     return code == 0

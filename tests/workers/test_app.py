@@ -13,7 +13,7 @@ import pytest
 from celery.signals import worker_shutdown
 
 from tests.support.backends import Backend, backend, group_alive, wait_until, worker_process
-from tests.support.forked import frozen_after
+from tests.support.forked import exit_code_in_fork, frozen_after
 from tests.support.server import LoopbackServer
 from tests.support.services import redis_url
 from tests.support.stories import articles, hits, publish, settled
@@ -24,14 +24,12 @@ EX_RECYCLE = 0x9B  # billiard's exit code for a process recycled after its task 
 
 def _exit_code_after_hook(exitcode: int) -> int:
     """Exit code of a forked process that runs the hook and, if the hook returns, exits 3."""
-    pid = os.fork()
-    if pid == 0:  # the child: never returns to pytest
-        try:
-            celery_app._leave_at_once(exitcode=exitcode)
-        finally:
-            os._exit(3)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
+
+    def child() -> int:
+        celery_app._leave_at_once(exitcode=exitcode)
+        return 3
+
+    return exit_code_in_fork(child)
 
 
 def test_a_stopping_worker_spares_itself_the_last_collection() -> None:
