@@ -98,7 +98,7 @@ def pipeline_cost(base: str, feed_paths: list[str]) -> tuple[int, float, float]:
 
     get_settings.cache_clear()
     settings = get_settings()
-    extracting.warm_up()
+    extracting.warm_up(settings)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     ids: list[int] = []
     for claim in polling.dispatch(settings, force=True):

@@ -29,6 +29,19 @@ def require_shared(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What the service builds for the machine (the gazetteer) goes to one directory of this
+    run, shared by its workers, instead of the user's own cache."""
+    before = os.environ.get("VISTKA_CACHE_DIR")
+    os.environ["VISTKA_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("VISTKA_CACHE_DIR", None)
+    else:
+        os.environ["VISTKA_CACHE_DIR"] = before
+
+
 @pytest.fixture
 def http_server() -> Iterator[LoopbackServer]:
     server = LoopbackServer().start()

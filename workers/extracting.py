@@ -30,6 +30,7 @@ from ingest.boilerplate import HostStats, fingerprints, strip_boilerplate
 from ingest.encoding import decode_html
 from ingest.extract import Extracted, ExtractionError, FeedHint, extract_article
 from ingest.followups import FollowUp, find_followups
+from ingest.followups.places import load_gazetteer
 from ingest.tracking import Report
 from ingest.urls import BadURL, canonical_url, url_key
 from storage import articles as article_rows
@@ -307,11 +308,16 @@ def _store_all(
     return outcomes
 
 
-def warm_up() -> None:
+GAZETTEER_FILE = "gazetteer.json"
+
+
+def warm_up(settings: Settings) -> None:
     """Load what every extraction needs (uk/ru dictionaries, the gazetteer, compiled patterns,
     trafilatura) once, in a prefork worker's main process: its children are forked with it
-    loaded instead of each paying about half a second of CPU, again after every recycle."""
+    loaded instead of each paying about half a second of CPU, again after every recycle. The
+    gazetteer is read from the cache directory when an earlier start wrote it there."""
     started = time.process_time()
+    load_gazetteer(settings.cache_dir / GAZETTEER_FILE)
     when = datetime(2026, 1, 3, 12, tzinfo=UTC)
     for language, sample in _WARM_UP.items():
         find_followups(sample, when, language)

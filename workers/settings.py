@@ -18,10 +18,20 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 SECRET_MASK = "********"
 
 
+def _user_cache() -> Path:
+    """The user's cache directory (XDG): ``$XDG_CACHE_HOME``, else ``~/.cache``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VISTKA_", env_file=".env", extra="ignore")
 
     data_dir: Path = Path("data")
+    cache_dir: Path = Field(
+        default_factory=lambda: _user_cache() / "vistka",
+        description="what is built from the installed libraries (the gazetteer), for every "
+        "service of this user on this machine; rebuilt whenever missing or stale",
+    )
     database_url: SecretStr | None = None
     broker_url: SecretStr | None = None
 

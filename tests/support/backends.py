@@ -73,6 +73,8 @@ def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
             "PYTHONPATH": str(PROJECT_ROOT),
         }
     )
+    if "VISTKA_CACHE_DIR" in os.environ:  # the run's own (tests/conftest.py)
+        env["VISTKA_CACHE_DIR"] = os.environ["VISTKA_CACHE_DIR"]
     env.update(extra)
     return env
 

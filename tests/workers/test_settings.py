@@ -53,6 +53,16 @@ def test_defaults_are_embedded_sqlite_under_the_data_dir_and_a_filesystem_broker
     assert s.broker_dir == (tmp_path / "d" / "broker").resolve()
 
 
+def test_the_cache_is_the_users_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert settings().cache_dir == tmp_path / "xdg" / "vistka"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert settings().cache_dir == tmp_path / "home" / ".cache" / "vistka"
+    monkeypatch.setenv("VISTKA_CACHE_DIR", str(tmp_path / "mine"))
+    assert settings().cache_dir == tmp_path / "mine"
+
+
 def test_a_redis_broker_is_not_embedded() -> None:
     assert settings(broker_url="redis://127.0.0.1:6379/0").embedded is False
 
