@@ -16,12 +16,10 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 
+from ingest import minhash
 from ingest.dedup_text import content_hash, normalize_text, normalized_hash, shingles, words
 
 __all__ = [
@@ -94,22 +92,8 @@ def _content_words(normalized: str) -> list[str]:
     return [word for line in kept for word in line]
 
 
-@lru_cache(maxsize=4)
-def _permutations(permutations: int) -> Any:
-    """The seeded permutations of a MinHash size, drawn once: drawing them took a tenth of a
-    millisecond per sketch, two sketches per article."""
-    return MinHash(num_perm=permutations, seed=_SEED, scheme="affine32").permutations
-
-
 def _minhash(items: set[str], permutations: int) -> tuple[int, ...]:
-    sketch = MinHash(
-        num_perm=permutations,
-        seed=_SEED,
-        scheme="affine32",
-        permutations=_permutations(permutations),
-    )
-    sketch.update_batch([item.encode("utf-8") for item in sorted(items)])
-    return tuple(int(v) for v in sketch.hashvalues)
+    return minhash.minhash(items, permutations, _SEED)
 
 
 def signature(text: str) -> Signature:
