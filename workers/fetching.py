@@ -8,9 +8,12 @@ expire the sweeper queues them again, and the pages are fetched once more.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,7 +22,7 @@ from storage import articles as article_rows
 from storage import raw_pages
 from storage.db import session_scope
 from storage.types import utcnow
-from workers import politeness, robots_cache
+from workers import logs, politeness, robots_cache
 from workers.http_client import TransientError, fetcher_for
 from workers.settings import Settings
 
@@ -86,6 +89,155 @@ def fetch(settings: Settings, article_id: int) -> bool:
     if result.retry is not None:
         raise result.retry
     return result.ready
+
+
+class Batch:
+    """A fetch task's batch as its pages are downloaded: the outcomes so far, what is to be
+    queued again (ids, countdown), and the pages never started, which are handed back.
+
+    Pages start in order. No page starts once ``keep_going`` says no (the task's time budget,
+    or a worker asked to stop): those not started are queued again at once. A page whose host
+    must wait (``host_wide``) stops the batch too, and the pages not started wait with it. An
+    error stops it as well, and is raised once the pages in flight are back. Once ``close``d,
+    nothing starts and an outcome that still comes in is dropped: its page keeps its lease, and
+    the sweeper queues it again when that expires.
+    """
+
+    def __init__(self, claimed: Sequence[Claimed]) -> None:
+        self.claimed = list(claimed)
+        self.later: list[tuple[list[int], float]] = []
+        self._done: list[Fetched] = []
+        self._next = 0
+        self._in_flight = 0
+        self._stopped = False
+        self._closed = False
+        self._errors: list[BaseException] = []
+        self._changed = threading.Condition()
+
+    def take(self, keep_going: Callable[[], bool]) -> Claimed | None:
+        """The next page to download, or None when the batch is over for this caller."""
+        with self._changed:
+            if self._stopped or self._next >= len(self.claimed):
+                return None
+            if self._next and not keep_going():
+                self._stop(0.0)
+                return None
+            self._next += 1
+            self._in_flight += 1
+            return self.claimed[self._next - 1]
+
+    def settle(self, result: Fetched) -> None:
+        with self._changed:
+            self._in_flight -= 1
+            self._changed.notify_all()
+            if self._closed:
+                return
+            self._done.append(result)
+            if result.retry is None:
+                return
+            if result.retry.host_wide and not self._stopped:
+                self._stop(result.retry.countdown, first=result.article_id)
+            else:
+                self.later.append(([result.article_id], result.retry.countdown))
+
+    def fail(self, error: BaseException) -> None:
+        """A download raised: nothing more starts, and its page keeps its lease."""
+        with self._changed:
+            self._in_flight -= 1
+            self._changed.notify_all()
+            self._errors.append(error)
+            self._stopped = True
+
+    def wait_until_settled(self) -> None:
+        """Until no page is in flight and none will start."""
+        with self._changed:
+            while self._in_flight:
+                self._changed.wait()
+
+    def close(self) -> tuple[list[Fetched], list[Claimed]]:
+        """(outcomes, pages not started) as they stand; nothing changes them afterwards."""
+        with self._changed:
+            self._closed = self._stopped = True
+            return list(self._done), self.claimed[self._next :]
+
+    def raise_first_error(self) -> None:
+        if self._errors:
+            raise self._errors[0]
+
+    def _stop(self, countdown: float, first: int | None = None) -> None:
+        waiting = [c.article_id for c in self.claimed[self._next :]]
+        ids = [first, *waiting] if first is not None else waiting
+        self._stopped = True
+        if ids:
+            self.later.append((ids, countdown))
+
+
+_helpers: list[ThreadPoolExecutor] = []
+_helpers_lock = threading.Lock()
+
+
+def _helper_pool(settings: Settings) -> ThreadPoolExecutor:
+    """Threads of this process that help fetch batches, as many as the task threads: each
+    keeps its own HTTP client (``fetcher_for``) and its connections from one batch to the next,
+    where a thread per batch would set up a client and a connection for every page."""
+    with _helpers_lock:
+        if not _helpers:
+            _helpers.append(
+                ThreadPoolExecutor(settings.io_concurrency, thread_name_prefix="fetch-helper")
+            )
+        return _helpers[0]
+
+
+def download_batch(
+    settings: Settings,
+    batch: Batch,
+    keep_going: Callable[[], bool],
+    each: Callable[[Fetched], object] = lambda _: None,
+) -> None:
+    """Download a batch's pages, as many at once as one host may serve (its concurrency
+    setting): this thread, and helpers of the process's helper threads while they are free.
+
+    The pages of a batch come from one feed, mostly one host, and each one waits on the
+    network: one after another, a batch of eight took eight round trips before the extraction
+    of any of them could start. The host's limits still hold, since each request takes its
+    permit as before (a refused one stops the batch, see ``Batch``). Helpers run in a copy of
+    the caller's context, so their log lines name the task and the article.
+    """
+    width = max(1, min(settings.host_concurrency, len(batch.claimed)))
+    if width > 1:
+        pool = _helper_pool(settings)
+        for _ in range(width - 1):
+            context = contextvars.copy_context()
+            pool.submit(context.run, _take_turns, settings, batch, keep_going, each, False)
+    try:
+        _take_turns(settings, batch, keep_going, each, True)
+    except BaseException:
+        batch.close()  # cut short (the time limit): what is in flight keeps its lease
+        raise
+    batch.wait_until_settled()
+    batch.raise_first_error()
+
+
+def _take_turns(
+    settings: Settings,
+    batch: Batch,
+    keep_going: Callable[[], bool],
+    each: Callable[[Fetched], object],
+    caller: bool,
+) -> None:
+    """Download pages until the batch is over; an error stops the batch, and is raised in the
+    caller's thread or kept for it by a helper."""
+    while (one := batch.take(keep_going)) is not None:
+        try:
+            with logs.article(one.article_id):
+                result = download(settings, one)
+        except BaseException as err:
+            batch.fail(err)
+            if caller:
+                raise
+            return
+        batch.settle(result)
+        each(result)
 
 
 def download(settings: Settings, claimed: Claimed) -> Fetched:

@@ -80,47 +80,34 @@ def _ids(article_id: int | list[int]) -> list[int]:
 
 @app.task(name="vistka.fetch_article", **RETRYING)
 def fetch_article(self: Task, article_id: int | list[int]) -> int:
-    """Fetch one article, or several of one feed one after the other (politeness lets a host
-    have few requests in flight anyway), and queue the extraction of those ready as one message.
+    """Fetch one article, or several of one feed, as many at once as their host may serve
+    (``fetching.download_batch``), and queue the extraction of those ready as one message.
 
     The batch is claimed in one statement and its outcomes written in one. A page to retry
     later is queued again alone; when the wait is the host's, the rest of the batch waits with
     it. The batch stops taking pages well inside the task's time limit, or when the worker is
-    asked to stop (its warm shutdown waits only for the page at hand), and queues what is left.
+    asked to stop (its warm shutdown waits only for the pages in flight), and queues what is left.
     Messages go out only after the outcomes are written, so none finds its article still leased.
     """
     settings = get_settings()
     budget = (app.conf.task_soft_time_limit or 90) - 2 * settings.fetch_deadline
     begun = time.monotonic()
-    claimed = fetching.claim(settings, _ids(article_id))
-    done: list[fetching.Fetched] = []
-    later: list[tuple[list[int], float]] = []  # (ids, countdown) to queue again
-    rest: list[fetching.Claimed] = []  # not started: handed back
+    batch = fetching.Batch(fetching.claim(settings, _ids(article_id)))
     try:
-        for index, one in enumerate(claimed):
-            rest = claimed[index:]
-            if index and (time.monotonic() - begun > budget or _stopping()):
-                later.append(([c.article_id for c in rest], 0.0))
-                break
-            rest = claimed[index + 1 :]  # the page at hand keeps its lease if cut short
-            with logs.article(one.article_id):
-                result = fetching.download(settings, one)
-            done.append(result)
-            metrics.fetch_done(result)
-            if result.retry is None:
-                continue
-            countdown = min(result.retry.countdown, MAX_COUNTDOWN)
-            if not result.retry.host_wide:
-                later.append(([one.article_id], countdown))
-                continue
-            later.append(([one.article_id, *(c.article_id for c in rest)], countdown))
-            break
+        fetching.download_batch(
+            settings,
+            batch,
+            keep_going=lambda: time.monotonic() - begun <= budget and not _stopping(),
+            each=metrics.fetch_done,
+        )
     finally:  # also on the time limit: what was fetched goes on, what was not is handed back
+        done, rest = batch.close()
         fetching.write(settings, [*done, *map(fetching.give_back, rest)])
         ready = [d.article_id for d in done if d.ready]
         if ready:
             extract_article.delay(_message(ready))
-    if len(claimed) == 1 and later:  # a lone page: the same message again, as Celery's retry
+    later = [(ids, min(countdown, MAX_COUNTDOWN)) for ids, countdown in batch.later]
+    if len(batch.claimed) == 1 and later:  # a lone page: the same message again, as Celery's retry
         raise self.retry(countdown=later[0][1], max_retries=None)
     for ids, countdown in later:
         fetch_article.apply_async((_message(ids),), countdown=countdown)
