@@ -24,9 +24,9 @@ from celery.signals import (
 from kombu import Exchange, Queue
 
 from storage.db import dispose_engines
+from workers.queue_names import QUEUES
 from workers.settings import Settings, get_settings
 
-QUEUES = ("control", "feeds", "fetch", "extract", "reports")
 ROUTES = {
     "vistka.dispatch": {"queue": "control"},
     "vistka.sweep": {"queue": "control"},

@@ -9,7 +9,6 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 
-from storage import migrate
 from workers.settings import Settings, get_settings
 
 console = Console()
@@ -26,6 +25,8 @@ def fail(message: str) -> NoReturn:
 
 def ready_settings() -> Settings:
     """Settings with a schema at head: embedded databases are migrated on first use."""
+    from storage import migrate  # SQLAlchemy and the models: not before ``run`` needs them
+
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.database

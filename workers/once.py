@@ -6,8 +6,10 @@ the database (the source of truth) until no feed poll and no article step is pen
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +22,7 @@ from storage.db import session_scope
 from storage.models import Article, Feed, FeedEntry
 from storage.types import utcnow
 from workers import polling, sweeping
-from workers.service import service_argvs, spawn_worker, stop_all
+from workers.service import stop_all
 from workers.settings import Settings
 
 CHECK_EVERY = 0.1  # seconds between two looks at the database's progress
@@ -68,15 +70,18 @@ def _last_article_id(settings: Settings) -> int:
         return int(s.scalar(select(func.max(col(Article.id)))) or 0)
 
 
-def run_once(settings: Settings, *, timeout: float = 900.0, show_progress: bool = True) -> Summary:
+def run_once(
+    settings: Settings,
+    procs: Sequence[subprocess.Popen[bytes]],
+    *,
+    timeout: float = 900.0,
+    show_progress: bool = True,
+) -> Summary:
+    """Drive ``procs`` (``service.spawn_once_workers``, started by the caller before this
+    module was even imported) through one pass, stop them, and summarise."""
     started, t0 = utcnow(), time.monotonic()
     last_before = _last_article_id(settings)
-    procs = [
-        spawn_worker(argv, settings.data_dir / f"run-once-{name}.log")
-        for name, argv in service_argvs(settings, beat=False).items()
-    ]
     try:
-        # Imported once the workers are starting: their start-up overlaps this one.
         from workers.tasks import poll_feed, queue_steps
 
         claims = polling.dispatch(settings, force=True)

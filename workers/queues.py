@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workers.app import QUEUES
+from workers.queue_names import QUEUES
 from workers.settings import Settings
 
 # kombu's Redis transport keeps priority levels as extra lists named queue + sep + level.

@@ -16,13 +16,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-from workers.app import QUEUES
+from workers.queue_names import CPU_QUEUES, IO_QUEUES, QUEUES
 from workers.settings import Settings
-
-# Network-bound steps run in threads, so waiting on slow servers never takes a CPU process;
-# CPU-bound extraction runs in one process per core. Compose splits them the same way.
-IO_QUEUES = ("control", "feeds", "fetch")
-CPU_QUEUES = ("extract", "reports")
 
 
 @contextmanager
@@ -87,6 +82,15 @@ def service_argvs(settings: Settings, *, beat: bool) -> dict[str, list[str]]:
         ),
         "extract": worker_argv(settings, queues=CPU_QUEUES, hostname="extract@%h"),
     }
+
+
+def spawn_once_workers(settings: Settings) -> list[subprocess.Popen[bytes]]:
+    """The two workers of ``run --once`` (no beat: the command dispatches the polls itself),
+    each logging to ``run-once-<name>.log`` in the data directory."""
+    return [
+        spawn_worker(argv, settings.data_dir / f"run-once-{name}.log")
+        for name, argv in service_argvs(settings, beat=False).items()
+    ]
 
 
 def die_with_parent() -> None:

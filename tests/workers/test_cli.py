@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from ingest.opml import parse_opml
-from tests.support.backends import Backend, backend
+from tests.support.backends import Backend, backend, base_env
 from tests.support.forked import frozen_after
 from tests.support.server import LoopbackServer, Reply
+from tests.support.services import postgres_database, redis_url
 from workers.cli import main as cli_main
 
 pytestmark = pytest.mark.integration
@@ -388,3 +389,51 @@ def test_report_ics_is_a_calendar(after_run: tuple[Backend, LoopbackServer]) -> 
     out = b.cli("report", "--format", "ics").stdout
     assert out.startswith("BEGIN:VCALENDAR")
     assert out.rstrip().endswith("END:VCALENDAR")
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+def _processes_of(data_dir: Path) -> list[int]:
+    """Live processes started with this data directory in their environment."""
+    needle = f"VISTKA_DATA_DIR={data_dir}".encode()
+    found = []
+    for pid in group_alive_pids():
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if needle in environ.split(b"\0"):
+            found.append(pid)
+    return found
+
+
+def group_alive_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def test_run_once_on_a_database_behind_its_schema_fails_and_leaves_no_worker(
+    tmp_path: Path,
+) -> None:
+    """``run --once`` starts its workers before it checks the schema: a database not yet
+    migrated is still a one-line error, and the workers started meanwhile are stopped."""
+    with postgres_database() as url:
+        b = Backend(
+            "production",
+            base_env(tmp_path / "data", VISTKA_DATABASE_URL=url, VISTKA_BROKER_URL=redis_url()),
+            tmp_path / "data",
+        )
+        out = b.cli("run", "--once", "--json", check=False, timeout=120)
+    assert out.returncode == 1, out.stderr
+    assert "run `vistka db upgrade` first" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert _processes_of(tmp_path / "data") == []
+
+
+def test_run_has_its_help_and_is_listed(cli: Backend) -> None:
+    listed = cli.cli("--help").stdout
+    assert re.search(r"\brun\b", listed)
+    own = cli.cli("run", "--help").stdout
+    assert "--once" in own and "--timeout" in own and "run [OPTIONS]" in own
+    wrong = cli.cli("run", "--bogus", check=False)
+    assert wrong.returncode != 0 and "--bogus" in wrong.stderr and "Traceback" not in wrong.stderr

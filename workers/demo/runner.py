@@ -39,14 +39,14 @@ def demo_settings(data_dir: Path | None) -> Settings:
 def run_demo(data_dir: Path | None = None) -> int:
     from workers.once import run_once
     from workers.reporting import build
-    from workers.service import data_dir_lock
+    from workers.service import data_dir_lock, spawn_once_workers
 
     settings = demo_settings(data_dir)
     with SampleSite(datetime.now(UTC)) as site, data_dir_lock(settings):
         console.print(f"sample site: {SITE_NAME} at {site.base} ({len(site.articles)} articles)")
         with session_scope(settings.database) as s:
             feed_rows.add_feed(s, site.feed_url, title=SITE_NAME, language="uk", interval=900)
-        summary = run_once(settings, timeout=300)
+        summary = run_once(settings, spawn_once_workers(settings), timeout=300)
     console.print(
         f"stored {summary.stored}, duplicates {dict(summary.duplicates) or 0}, "
         f"failed {dict(summary.failed) or 0} in {summary.seconds:.1f} s"
