@@ -43,12 +43,21 @@ def test_run_stops_promptly_without_losing_a_task(
     paths = site.feeds["/feeds/stop.xml"]
     for path in paths:
         site.slow[path] = 2.0  # a fetch is under way when the signal arrives
+    # One page of the host at a time, so that most of them are still to fetch when the signal
+    # arrives (at once, the six would all be in before it).
+    one_at_a_time = {"VISTKA_HOST_CONCURRENCY": "1"}
     # A long visibility timeout: a message left unacknowledged by the shutdown would not come back
     # in time, so only messages the shutdown handed back to the queue count.
     if kind == "redis":
-        b = fault_backend(tmp_path, pg_database, redis_aof.url, VISTKA_VISIBILITY_TIMEOUT="3600")
-    else:
-        b = fault_backend(tmp_path, None, None)  # SQLite and the filesystem broker: `make run`
+        b = fault_backend(
+            tmp_path,
+            pg_database,
+            redis_aof.url,
+            VISTKA_VISIBILITY_TIMEOUT="3600",
+            **one_at_a_time,
+        )
+    else:  # SQLite and the filesystem broker: `make run`
+        b = fault_backend(tmp_path, None, None, **one_at_a_time)
     db = b.database_url
     with service(b, feed) as svc:
         run = svc.spawn("run", "run")
