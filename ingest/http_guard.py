@@ -17,6 +17,7 @@ owns an ``httpcore.ConnectionPool`` built with this backend.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import socket
 import ssl
@@ -208,6 +209,13 @@ class _ResponseStream(httpx.SyncByteStream):
                 close()
 
 
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """One verifying context for every client of the process: building one (loading the CA
+    bundle) takes about 12 ms of CPU, and a context may serve any number of connections."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class GuardedTransport(httpx.BaseTransport):
     """An httpx transport over an httpcore pool whose every connection goes through the guard.
 
@@ -216,7 +224,7 @@ class GuardedTransport(httpx.BaseTransport):
 
     def __init__(self, backend: GuardedBackend, ssl_context: ssl.SSLContext | None = None) -> None:
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context or default_ssl_context(),
             max_connections=20,
             max_keepalive_connections=10,
             keepalive_expiry=5.0,
