@@ -45,7 +45,8 @@ class Settings(BaseSettings):
         default=16,
         ge=1,
         le=512,
-        description="threads polling feeds and fetching pages (network-bound)",
+        description="threads polling feeds and fetching pages (network-bound), and as many "
+        "helper threads fetching a batch's pages at once",
     )
     articles_per_task: int = Field(
         default=8,
@@ -66,7 +67,12 @@ class Settings(BaseSettings):
 
     host_rate: float = Field(default=1.0, gt=0, description="requests/s per host, all workers")
     host_burst: int = Field(default=3, ge=1, description="requests a quiet host may get at once")
-    host_concurrency: int = Field(default=2, ge=1, description="requests in flight per host")
+    host_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="requests in flight per host, all workers; also how many pages of a batch "
+        "are fetched at once",
+    )
     respect_robots: bool = Field(default=True, description="honour robots.txt for article pages")
 
     default_interval: int = Field(
