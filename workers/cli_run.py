@@ -7,6 +7,8 @@ the command's own instead of following it, and checks the schema while they star
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from workers.cli_common import console, print_json, ready_settings
@@ -28,6 +30,7 @@ def run(
     from workers.service import data_dir_lock, spawn_once_workers, stop_all, supervise
 
     if once:
+        begun = time.monotonic()
         settings = get_settings()
         with data_dir_lock(settings):
             # Started first: their start overlaps the schema check and this command's imports.
@@ -36,7 +39,9 @@ def run(
                 ready_settings()
                 from workers.once import run_once
 
-                summary = run_once(settings, procs, timeout=timeout, show_progress=not as_json)
+                summary = run_once(
+                    settings, procs, timeout=timeout, show_progress=not as_json, begun=begun
+                )
             finally:
                 stop_all(procs)
         _print_summary(summary.as_dict(), as_json)

@@ -111,7 +111,7 @@ class Batch:
         self._in_flight = 0
         self._stopped = False
         self._closed = False
-        self._errors: list[BaseException] = []
+        self._errors: list[Exception] = []
         self._changed = threading.Condition()
 
     def take(self, keep_going: Callable[[], bool]) -> Claimed | None:
@@ -140,7 +140,7 @@ class Batch:
             else:
                 self.later.append(([result.article_id], result.retry.countdown))
 
-    def fail(self, error: BaseException) -> None:
+    def fail(self, error: Exception) -> None:
         """A download raised: nothing more starts, and its page keeps its lease."""
         with self._changed:
             self._in_flight -= 1
@@ -208,12 +208,8 @@ def download_batch(
         pool = _helper_pool(settings)
         for _ in range(width - 1):
             context = contextvars.copy_context()
-            pool.submit(context.run, _take_turns, settings, batch, keep_going, each, False)
-    try:
-        _take_turns(settings, batch, keep_going, each, True)
-    except BaseException:
-        batch.close()  # cut short (the time limit): what is in flight keeps its lease
-        raise
+            pool.submit(context.run, _take_turns, settings, batch, keep_going, each)
+    _take_turns(settings, batch, keep_going, each)
     batch.wait_until_settled()
     batch.raise_first_error()
 
@@ -223,18 +219,16 @@ def _take_turns(
     batch: Batch,
     keep_going: Callable[[], bool],
     each: Callable[[Fetched], object],
-    caller: bool,
 ) -> None:
-    """Download pages until the batch is over; an error stops the batch, and is raised in the
-    caller's thread or kept for it by a helper."""
+    """Download pages until the batch is over. An error stops the batch and is kept for the
+    caller, which raises it once every page in flight is in. (Cut short by the task's time
+    limit, the caller closes the batch instead, and the pages in flight keep their leases.)"""
     while (one := batch.take(keep_going)) is not None:
         try:
             with logs.article(one.article_id):
                 result = download(settings, one)
-        except BaseException as err:
+        except Exception as err:
             batch.fail(err)
-            if caller:
-                raise
             return
         batch.settle(result)
         each(result)

@@ -76,12 +76,14 @@ def run_once(
     *,
     timeout: float = 900.0,
     show_progress: bool = True,
+    begun: float | None = None,
 ) -> Summary:
     """Drive ``procs`` (``service.spawn_once_workers``, started by the caller before this
-    module was even imported) through one pass, stop them, and summarise."""
-    started, t0 = utcnow(), time.monotonic()
-    last_before = _last_article_id(settings)
+    module was even imported) through one pass, stop them, and summarise. ``begun``: the
+    monotonic time the command started, which the summary's seconds count from."""
+    started, t0 = utcnow(), time.monotonic() if begun is None else begun
     try:
+        last_before = _last_article_id(settings)
         from workers.tasks import poll_feed, queue_steps
 
         claims = polling.dispatch(settings, force=True)

@@ -398,7 +398,7 @@ def _processes_of(data_dir: Path) -> list[int]:
     """Live processes started with this data directory in their environment."""
     needle = f"VISTKA_DATA_DIR={data_dir}".encode()
     found = []
-    for pid in group_alive_pids():
+    for pid in _all_pids():
         try:
             environ = Path(f"/proc/{pid}/environ").read_bytes()
         except OSError:
@@ -408,7 +408,7 @@ def _processes_of(data_dir: Path) -> list[int]:
     return found
 
 
-def group_alive_pids() -> list[int]:
+def _all_pids() -> list[int]:
     return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
 
 
