@@ -24,6 +24,7 @@ from celery.signals import (
 from kombu import Exchange, Queue
 
 from storage.db import dispose_engines
+from workers import broker_files
 from workers.queue_names import QUEUES
 from workers.settings import Settings, get_settings
 
@@ -140,6 +141,10 @@ def configure(app: Celery, settings: Settings) -> None:
         beat_max_loop_interval=min(15.0, settings.dispatch_every),
         beat_schedule=beat_schedule(settings),
     )
+
+
+# The embedded broker writes each message whole (see workers.broker_files).
+broker_files.register()
 
 
 def create_app(settings: Settings | None = None) -> Celery:
