@@ -368,15 +368,8 @@ def trafilatura_in_parallel(pages: list[tuple[str, str]], processes: int) -> tup
     the floor (one process's CPU ÷ cores) assumes is free. A shared machine's cores may not be."""
     import multiprocessing
 
-    import trafilatura
-
-    trafilatura.extract("<html><body><p>warm up the imports and caches</p></body></html>")
-
     def share(index: int, answer: Any) -> None:
-        c0 = time.process_time()
-        for url, html in pages[index::processes]:
-            trafilatura.extract(html, url=url)
-        answer.send(time.process_time() - c0)
+        answer.send(trafilatura_alone(pages[index::processes]))
         answer.close()
 
     ctx = multiprocessing.get_context("fork")

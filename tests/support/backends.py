@@ -141,9 +141,8 @@ def wait_until(predicate: object, timeout: float = 60, every: float = 0.3) -> No
     raise AssertionError(f"condition not met within {timeout}s")
 
 
-def group_alive(pgid: int) -> list[int]:
-    """Live (not zombie) processes of the process group ``pgid``."""
-    alive = []
+def _live() -> Iterator[tuple[int, list[str]]]:
+    """(pid, fields of /proc/<pid>/stat after the command name) of every live process."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -152,6 +151,24 @@ def group_alive(pgid: int) -> list[int]:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(int(entry.name))
-    return alive
+        if fields[0] != "Z":
+            yield int(entry.name), fields
+
+
+def group_alive(pgid: int) -> list[int]:
+    """Live (not zombie) processes of the process group ``pgid``."""
+    return [pid for pid, fields in _live() if int(fields[2]) == pgid]
+
+
+def started_with(data_dir: Path) -> list[int]:
+    """Live processes started with this data directory in their environment."""
+    needle = f"VISTKA_DATA_DIR={data_dir}".encode()
+    found = []
+    for pid, _ in _live():
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if needle in environ.split(b"\0"):
+            found.append(pid)
+    return found

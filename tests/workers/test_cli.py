@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ingest.opml import parse_opml
-from tests.support.backends import Backend, backend, base_env
+from tests.support.backends import Backend, backend, base_env, started_with
 from tests.support.forked import frozen_after
 from tests.support.server import LoopbackServer, Reply
 from tests.support.services import postgres_database, redis_url
@@ -394,24 +394,6 @@ def test_report_ics_is_a_calendar(after_run: tuple[Backend, LoopbackServer]) -> 
 # --- run ------------------------------------------------------------------------------------
 
 
-def _processes_of(data_dir: Path) -> list[int]:
-    """Live processes started with this data directory in their environment."""
-    needle = f"VISTKA_DATA_DIR={data_dir}".encode()
-    found = []
-    for pid in _all_pids():
-        try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
-        except OSError:
-            continue
-        if needle in environ.split(b"\0"):
-            found.append(pid)
-    return found
-
-
-def _all_pids() -> list[int]:
-    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
-
-
 def test_run_once_on_a_database_behind_its_schema_fails_and_leaves_no_worker(
     tmp_path: Path,
 ) -> None:
@@ -427,7 +409,7 @@ def test_run_once_on_a_database_behind_its_schema_fails_and_leaves_no_worker(
     assert out.returncode == 1, out.stderr
     assert "run `vistka db upgrade` first" in out.stderr
     assert "Traceback" not in out.stderr
-    assert _processes_of(tmp_path / "data") == []
+    assert started_with(tmp_path / "data") == []
 
 
 def test_run_has_its_help_and_is_listed(cli: Backend) -> None:
