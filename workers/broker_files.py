@@ -28,7 +28,7 @@ SCHEME = "filesystem"
 class Channel(filesystem.Channel):
     def _put(self, queue: str, message: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Put ``message`` onto ``queue``: written aside, then renamed to kombu's name for it
-        (the time in milliseconds first, so the queue stays in order)."""
+        (the time in milliseconds first, which keeps the queue in order to the millisecond)."""
         data = str_to_bytes(dumps(message))
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         final = os.path.join(self.data_folder_out, name)
