@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Below this many pages of a host the counts say too little; trafilatura alone cleans them.
 MIN_PAGES = 5
@@ -57,11 +58,17 @@ def _digest(kind: str, text: str) -> str:
     return kind + hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
+# Both keys of a line are wanted twice: when the page's lines are counted (``fingerprints``) and
+# again, a moment later in the same batch, when they are stripped (``strip_boilerplate``).
+# Normalising and hashing every line was a tenth of a batch's analysis; a few thousand lines
+# cover a batch.
+@lru_cache(maxsize=8192)
 def _line_key(line: str) -> str | None:
     norm = _normalise(line)
     return _digest("l:", norm) if norm else None
 
 
+@lru_cache(maxsize=8192)
 def _prefix_key(line: str) -> str | None:
     if len(line.split()) > PREFIX_MAX_WORDS:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, func, or_, select, text, update
@@ -185,8 +186,28 @@ def update_article(session: Session, article_id: int, **values: object) -> None:
     # A Core statement on the table: no ORM synchronisation of loaded objects (its evaluation
     # costs more than the UPDATE); callers that read the row afterwards load it again with
     # ``populate_existing``.
+    columns = tuple(sorted(values))
+    session.execute(
+        _update_stmt(columns),
+        {"row_id": article_id, **{f"new_{name}": values[name] for name in columns}},
+    )
+
+
+@lru_cache(maxsize=64)
+def _update_stmt(columns: tuple[str, ...]) -> Any:
+    """One statement object per set of columns, values as parameters.
+
+    SQLAlchemy finds a statement's compiled form by a key it derives from the statement; a new
+    statement with its values inlined (a stored article sets 23 columns) had that key derived
+    anew on every call, which cost more than sending the UPDATE. The key of a statement object
+    is kept on it.
+    """
     table = Article.__table__  # type: ignore[attr-defined]
-    session.execute(update(table).where(table.c.id == article_id).values(**values))
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )
 
 
 def update_articles(session: Session, changes: Sequence[tuple[int, dict[str, object]]]) -> None:
@@ -204,14 +225,8 @@ def update_articles(session: Session, changes: Sequence[tuple[int, dict[str, obj
         groups.setdefault(columns, []).append(
             {"row_id": article_id, **{f"new_{name}": row[name] for name in columns}}
         )
-    table = Article.__table__  # type: ignore[attr-defined]
     for columns, params in groups.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({name: bindparam(f"new_{name}") for name in columns})
-        )
-        session.execute(statement, params)
+        session.execute(_update_stmt(columns), params)
 
 
 def released() -> dict[str, object]:

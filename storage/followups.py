@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from ingest.followups.types import FollowUp
 from ingest.tracking import (
+    COVERAGE_DAYS,
     EventState,
     Report,
     apply_change,
@@ -31,6 +32,9 @@ from storage.types import utcnow
 from storage.upsert import insert_stmt
 
 MATCH_WINDOW = timedelta(days=62)  # how far apart an announcement and a move of it may be
+# An article may report an event up to this long after its last day (``ingest.tracking.covers``
+# says the same, to the day; this is the window the candidates are read in).
+COVERED_WITHIN = timedelta(days=COVERAGE_DAYS)
 
 
 def _state(e: Event) -> EventState:
@@ -165,40 +169,87 @@ _MATCHED = (
 )
 
 
-def mark_coverage(session: Session, article_id: int, report: Report, today: date) -> list[int]:
+class OpenEvents:
+    """The open events of a batch's days and the announcements of those its articles may cover.
+
+    Every stored article is checked against the open events of its days: read per article,
+    that was two statements for each. A batch reads the events of all its days once and the
+    announcements of an event once, and reads again only after one of its articles changed
+    them (``forget``: it announced something, or covered an event).
+    """
+
+    def __init__(self, published: Sequence[date]) -> None:
+        self._since = min(published) - COVERED_WITHIN
+        self._until = max(published)
+        self._events: list[Any] | None = None
+        self._sources: dict[int, list[Any]] = {}
+
+    def forget(self) -> None:
+        self._events = None
+        self._sources.clear()
+
+    def of_day(self, session: Session, published: date) -> list[Any]:
+        """Events not yet covered or cancelled that an article of ``published`` may report."""
+        if self._events is None:
+            e = _EVENT.c
+            self._events = list(
+                session.execute(
+                    select(e.id, e.starts_on, e.ends_on, e.location, e.terms, e.what, e.language)
+                    .where(
+                        e.starts_on <= self._until,
+                        e.ends_on >= self._since,
+                        e.covered_by.is_(None),
+                        e.cancelled.is_(False),
+                    )
+                    .order_by(e.id)
+                ).all()
+            )
+        since = published - COVERED_WITHIN
+        return [ev for ev in self._events if ev.starts_on <= published and ev.ends_on >= since]
+
+    def sources(self, session: Session, event_ids: Sequence[int]) -> dict[int, list[Any]]:
+        """The announcements of each event, in the order they were stored."""
+        missing = [i for i in event_ids if i not in self._sources]
+        if missing:
+            self._sources.update((i, []) for i in missing)
+            f = _FOLLOW_UP.c
+            for row in session.execute(
+                select(f.event_id, f.article_id, f.what, f.sentence)
+                .where(one_of(session, f.event_id, missing))
+                .order_by(f.id)
+            ):
+                self._sources[int(row.event_id)].append(row)
+        return {i: self._sources[i] for i in event_ids}
+
+
+def mark_coverage(
+    session: Session,
+    article_id: int,
+    report: Report,
+    today: date,
+    events: OpenEvents | None = None,
+) -> list[int]:
     """Events this article reports as having happened (published on or after their start).
 
     ``report`` is the article already analysed (``ingest.tracking.Report``): built before the
-    transaction, so the word analysis does not run under the dedup lock. Every stored article
-    reads the open events, so they are read as plain rows of the columns the check needs; only
-    an event found covered is loaded whole, to be written.
+    transaction, so the word analysis does not run under the dedup lock. ``events``: the
+    batch's view of the open events (read here when not given); the caller makes it forget
+    what this article changed.
     """
-    published = report.published
-    e = _EVENT.c
-    open_events = session.execute(
-        select(e.id, e.starts_on, e.ends_on, e.location, e.terms, e.what, e.language).where(
-            e.starts_on <= published,
-            e.ends_on >= published - timedelta(days=7),
-            e.covered_by.is_(None),
-            e.cancelled.is_(False),
-        )
-    ).all()
+    events = events if events is not None else OpenEvents([report.published])
     # An event at a place the article does not name is not covered by it (``covers``): most
     # are ruled out here, before their announcements are read.
-    candidates = [ev for ev in open_events if not ev.location or report.mentions(ev.location)]
+    candidates = [
+        ev
+        for ev in events.of_day(session, report.published)
+        if not ev.location or report.mentions(ev.location)
+    ]
     if not candidates:
         return []
-    f = _FOLLOW_UP.c
-    sources: dict[int, list[Any]] = {}
-    for row in session.execute(
-        select(f.event_id, f.article_id, f.what, f.sentence)
-        .where(one_of(session, f.event_id, [ev.id for ev in candidates]))
-        .order_by(f.id)
-    ):
-        sources.setdefault(int(row.event_id), []).append(row)
+    sources = events.sources(session, [int(ev.id) for ev in candidates])
     covered: list[int] = []
     for ev in candidates:
-        mine = sources.get(int(ev.id), [])
+        mine = sources[int(ev.id)]
         if any(row.article_id == article_id for row in mine):
             continue
         if any(

@@ -38,7 +38,7 @@ from storage import boilerplate as host_rows
 from storage import dedup as dedup_rows
 from storage import followups as followup_rows
 from storage import raw_pages
-from storage.db import session_scope
+from storage.db import get_engine, session_scope
 from storage.models import Article
 from storage.types import utcnow
 from workers import logs
@@ -290,8 +290,9 @@ def _store_all(
                     for a in ready
                 ],
             )
+            events = followup_rows.OpenEvents([a.report.published for a in ready])
             stored: dict[int, Outcome] = {
-                a.inputs.article_id: _store(s, settings, a, bands, owners) for a in ready
+                a.inputs.article_id: _store(s, settings, a, bands, owners, events) for a in ready
             }
             bands.write(s)
             return stored
@@ -318,6 +319,9 @@ def warm_up(settings: Settings) -> None:
     gazetteer is read from the cache directory when an earlier start wrote it there."""
     started = time.process_time()
     load_gazetteer(settings.cache_dir / GAZETTEER_FILE)
+    # The database driver is imported when the first engine is made: made here, unconnected,
+    # it is imported once instead of in every child (each child still makes its own engine).
+    get_engine(settings.database)
     when = datetime(2026, 1, 3, 12, tzinfo=UTC)
     for language, sample in _WARM_UP.items():
         find_followups(sample, when, language)
@@ -358,6 +362,7 @@ def _store(
     a: Analysed,
     bands: dedup_rows.Bands,
     owners: dict[str, int],
+    events: followup_rows.OpenEvents,
 ) -> Stored:
     article_id, ex = a.inputs.article_id, a.extracted
     # Rows read for an earlier article of the batch may have changed since, so they are
@@ -384,7 +389,7 @@ def _store(
         _link_translation(
             s, article_id, a.inputs.host, ex, a.translation, a.translation_keys, bands
         )
-        _follow_ups(s, article_id, a.followups, a.report, ex.language)
+        _follow_ups(s, article_id, a.followups, a.report, ex.language, events)
     return result
 
 
@@ -523,14 +528,28 @@ def _find_followups(
 
 
 def _follow_ups(
-    s: Session, article_id: int, found: list[FollowUp], report: Report, language: str | None
+    s: Session,
+    article_id: int,
+    found: list[FollowUp],
+    report: Report,
+    language: str | None,
+    events: followup_rows.OpenEvents,
 ) -> None:
-    """Announcements this article makes, and events it reports as having happened."""
+    """Announcements this article makes, and events it reports as having happened.
+
+    ``events`` is the batch's view of the open events, read again after what changes them: an
+    article's announcements (a new event, or a known one that gains this article among its
+    announcers, which must not count as covered by it), and an event covered. The session
+    writes its pending changes before it reads."""
     today = utcnow().date()
     try:
-        followup_rows.record(s, article_id, found, language, today)
-        followup_rows.mark_coverage(s, article_id, report, today)
+        if found:
+            events.forget()
+            followup_rows.record(s, article_id, found, language, today)
+        if followup_rows.mark_coverage(s, article_id, report, today, events):
+            events.forget()
     except Exception:
+        events.forget()
         log.exception("article %s: recording follow-ups failed", article_id)
 
 

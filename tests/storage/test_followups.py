@@ -188,3 +188,27 @@ def test_a_later_report_covers_the_event_and_statuses_follow_the_calendar(db: st
     assert covered == [event_id]
     event = _event(db, event_id)
     assert event.status == "covered" and event.covered_by is not None
+
+
+def test_a_batch_view_gives_each_day_only_the_events_it_may_report(db: str) -> None:
+    """The batch reads the events of all its days at once; each article still gets those from
+    the start of an event to a week after its end, as a read of its own would."""
+    today = date(JAN, 1, 4)
+    (early,) = _record(
+        db, _article(db, 1), _announce(6, "зустріч лідерів", "6 січня у Парижі зустріч."), today
+    )
+    announcer = _article(db, 2)
+    (late,) = _record(
+        db, announcer, _announce(20, "саміт коаліції", "20 січня у Парижі саміт."), today
+    )
+    with session_scope(db) as s:
+        view = followup_rows.OpenEvents([date(JAN, 1, 7), date(JAN, 1, 21)])
+        assert [int(e.id) for e in view.of_day(s, date(JAN, 1, 5))] == []
+        assert [int(e.id) for e in view.of_day(s, date(JAN, 1, 13))] == [early]
+        assert [int(e.id) for e in view.of_day(s, date(JAN, 1, 14))] == []
+        assert [int(e.id) for e in view.of_day(s, date(JAN, 1, 21))] == [late]
+        assert [int(e.id) for e in view.of_day(s, date(JAN, 1, 20))] == [late]
+        sources = view.sources(s, [late])
+        assert {i: [r.article_id for r in rows] for i, rows in sources.items()} == {
+            late: [announcer]
+        }

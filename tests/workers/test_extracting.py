@@ -14,7 +14,7 @@ from storage.db import session_scope
 from storage.raw_pages import ZSTD_MAGIC, CorruptPage
 from tests.support.hostile import Pipeline, article_html, item, rss, xml_reply
 from tests.support.server import Reply
-from tests.support.stories import dated_page
+from tests.support.stories import dated_page, story
 from workers.extracting import Stored, extract_many
 from workers.fetching import fetch
 
@@ -145,6 +145,164 @@ def test_coverage_found_early_in_a_batch_is_kept(both: Pipeline) -> None:
         ("Vienna", "2026-01-14", covering)
     ]
     assert events[0].status == "covered"
+
+
+CANCELLED = [
+    "The meeting of the foreign ministers of the alliance in Vienna on 14 January, planned to "
+    "discuss the grain corridor, has been cancelled, the ministry said.",
+    "No new date was given for the talks.",
+]
+
+
+def _events(pipe: Pipeline) -> list[tuple[str | None, str, int | None, bool]]:
+    from storage.models import Event
+
+    with session_scope(pipe.settings.database) as s:
+        return [
+            (e.location, str(e.starts_on), e.covered_by, e.cancelled)
+            for e in s.scalars(select(Event).order_by(Event.id))  # type: ignore[arg-type]
+        ]
+
+
+def test_an_event_announced_in_a_batch_is_covered_by_a_later_article_of_it(
+    both: Pipeline,
+) -> None:
+    """The batch reads the open events again once an article of it announced one."""
+    announcing, covering = _fetched(
+        both,
+        {
+            "/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED),
+            "/met.html": dated_page("Ministers met", "2026-01-14T18:00:00+00:00", HAPPENED),
+        },
+    )
+
+    outcomes = dict(extract_many(both.settings, [announcing, covering]))
+
+    assert set(outcomes.values()) == {
+        Stored(announcing, "stored"),
+        Stored(covering, "stored"),
+    }
+    assert _events(both) == [("Vienna", "2026-01-14", covering, False)]
+
+
+def test_an_event_cancelled_early_in_a_batch_is_not_covered_by_a_later_article_of_it(
+    both: Pipeline,
+) -> None:
+    """A cancellation read early in a batch holds for the articles after it."""
+    (announcing,) = _fetched(
+        both,
+        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
+    )
+    extract_many(both.settings, [announcing])
+    cancelling, covering = _fetched(
+        both,
+        {
+            "/off.html": dated_page("Meeting cancelled", "2026-01-10T09:00:00+00:00", CANCELLED),
+            "/met.html": dated_page("Ministers met", "2026-01-14T18:00:00+00:00", HAPPENED),
+        },
+        feed="/later.xml",
+    )
+
+    extract_many(both.settings, [cancelling, covering])
+
+    assert _events(both) == [("Vienna", "2026-01-14", None, True)]
+
+
+REWORDED = (
+    "Diplomats say the alliance's foreign ministers will meet in Vienna on 14 January for "
+    "talks on the grain corridor."
+)
+CONCERT = [
+    "The city orchestra played its new year concert in Vienna on Wednesday evening.",
+    "Tickets for the spring concerts go on sale in February, the orchestra said.",
+]
+
+
+def test_an_article_does_not_cover_an_event_it_announces_once_the_batch_has_read_it(
+    both: Pipeline,
+) -> None:
+    """An article that announces an event and reports it under way is one of its announcers,
+    not its coverage, also when an article before it in the batch read that event already."""
+    (announcing,) = _fetched(
+        both,
+        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
+    )
+    extract_many(both.settings, [announcing])
+    concert, both_ways = _fetched(
+        both,
+        {
+            "/concert.html": dated_page("Concert", "2026-01-14T10:00:00+00:00", CONCERT),
+            "/day.html": dated_page(
+                "Ministers in Vienna", "2026-01-14T18:00:00+00:00", [REWORDED, *HAPPENED]
+            ),
+        },
+        feed="/later.xml",
+    )
+
+    outcomes = dict(extract_many(both.settings, [concert, both_ways]))
+
+    assert outcomes[both_ways] == Stored(both_ways, "stored")
+    assert _events(both) == [("Vienna", "2026-01-14", None, False)]
+
+
+REPORTED_AGAIN = [
+    "In Vienna the alliance's foreign ministers held their talks on the grain corridor on "
+    "Wednesday, and they ended with a statement.",
+    "The ministers also met the Austrian chancellor in Vienna.",
+]
+
+
+def test_an_event_covered_early_in_a_batch_keeps_its_first_report(both: Pipeline) -> None:
+    """Once an article of the batch covered an event, the articles after it see it covered."""
+    (announcing,) = _fetched(
+        both,
+        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
+    )
+    extract_many(both.settings, [announcing])
+    first, second = _fetched(
+        both,
+        {
+            "/met.html": dated_page("Ministers met", "2026-01-14T18:00:00+00:00", HAPPENED),
+            "/again.html": dated_page("Talks held", "2026-01-15T08:00:00+00:00", REPORTED_AGAIN),
+        },
+        feed="/later.xml",
+    )
+
+    outcomes = dict(extract_many(both.settings, [first, second]))
+
+    assert outcomes == {first: Stored(first, "stored"), second: Stored(second, "stored")}
+    assert _events(both) == [("Vienna", "2026-01-14", first, False)]
+
+
+def test_a_batch_reads_the_open_events_once(both: Pipeline) -> None:
+    """Articles that announce nothing and cover nothing leave the batch's view as it was: one
+    read of the events for all of them (it was one per article)."""
+    from sqlalchemy import event
+
+    from storage.db import get_engine
+
+    (announcing,) = _fetched(
+        both,
+        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
+    )
+    extract_many(both.settings, [announcing])
+    later = _fetched(both, {f"/story{n}.html": story(n) for n in range(1, 5)}, feed="/later.xml")
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM event" in statement:
+            reads.append(statement)
+
+    engine = get_engine(both.settings.database)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        outcomes = dict(extract_many(both.settings, later))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert [o.status for o in outcomes.values() if isinstance(o, Stored)] == ["stored"] * 4
+    assert len(reads) == 1
+    assert _events(both) == [("Vienna", "2026-01-14", None, False)]
 
 
 def test_a_near_copy_of_an_article_earlier_in_its_batch_is_found(both: Pipeline) -> None:
