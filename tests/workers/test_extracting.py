@@ -116,17 +116,22 @@ HAPPENED = [
 ]
 
 
+def _announce(pipe: Pipeline) -> None:
+    """A stored article that announces the ministers' meeting in Vienna on 14 January."""
+    (announcing,) = _fetched(
+        pipe,
+        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
+    )
+    assert dict(extract_many(pipe.settings, [announcing])) == {
+        announcing: Stored(announcing, "stored")
+    }
+
+
 def test_coverage_found_early_in_a_batch_is_kept(both: Pipeline) -> None:
     """An article of a batch that covers an event marks it, whatever follows it in the batch."""
     from storage.models import Event
 
-    (announcing,) = _fetched(
-        both,
-        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
-    )
-    assert dict(extract_many(both.settings, [announcing])) == {
-        announcing: Stored(announcing, "stored")
-    }
+    _announce(both)
     covering, other = _fetched(
         both,
         {
@@ -189,11 +194,7 @@ def test_an_event_cancelled_early_in_a_batch_is_not_covered_by_a_later_article_o
     both: Pipeline,
 ) -> None:
     """A cancellation read early in a batch holds for the articles after it."""
-    (announcing,) = _fetched(
-        both,
-        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
-    )
-    extract_many(both.settings, [announcing])
+    _announce(both)
     cancelling, covering = _fetched(
         both,
         {
@@ -223,11 +224,7 @@ def test_an_article_does_not_cover_an_event_it_announces_once_the_batch_has_read
 ) -> None:
     """An article that announces an event and reports it under way is one of its announcers,
     not its coverage, also when an article before it in the batch read that event already."""
-    (announcing,) = _fetched(
-        both,
-        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
-    )
-    extract_many(both.settings, [announcing])
+    _announce(both)
     concert, both_ways = _fetched(
         both,
         {
@@ -254,11 +251,7 @@ REPORTED_AGAIN = [
 
 def test_an_event_covered_early_in_a_batch_keeps_its_first_report(both: Pipeline) -> None:
     """Once an article of the batch covered an event, the articles after it see it covered."""
-    (announcing,) = _fetched(
-        both,
-        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
-    )
-    extract_many(both.settings, [announcing])
+    _announce(both)
     first, second = _fetched(
         both,
         {
@@ -281,11 +274,7 @@ def test_a_batch_reads_the_open_events_once(both: Pipeline) -> None:
 
     from storage.db import get_engine
 
-    (announcing,) = _fetched(
-        both,
-        {"/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED)},
-    )
-    extract_many(both.settings, [announcing])
+    _announce(both)
     later = _fetched(both, {f"/story{n}.html": story(n) for n in range(1, 5)}, feed="/later.xml")
     reads: list[str] = []
 
