@@ -131,6 +131,10 @@ class Sampler:
                     stat = self.procs.get(proc.pid)
                     if stat is None:
                         stat = self.procs[proc.pid] = ProcStat(self._role(proc, proc.ppid()))
+                    elif stat.role == "other":
+                        # Sampled between fork and exec, a worker still showed the command's
+                        # own command line (and its figures read 0.0 in the report).
+                        stat.role = self._role(proc, proc.ppid())
                     stat.rss = max(stat.rss, mem.rss)
                     stat.cpu = max(stat.cpu, times.user + times.system)
             except (psutil.NoSuchProcess, psutil.AccessDenied):
