@@ -64,8 +64,13 @@ def record(
     found: Sequence[FollowUp],
     language: str | None,
     today: date,
+    events: OpenEvents | None = None,
 ) -> list[int]:
-    """Store what one article announces and attach each announcement to its event."""
+    """Store what one article announces and attach each announcement to its event.
+
+    ``events``, a batch's view of the open events, is made to read them again once an
+    announcement is stored: it may be a new event, or make this article one of a known event's
+    announcers (which must not count as covered by it)."""
     event_ids: list[int] = []
     f = _FOLLOW_UP.c
     for fu in found:
@@ -88,6 +93,8 @@ def record(
         ).first()
         if row is None:
             continue  # this article was processed before (a redelivery)
+        if events is not None:
+            events.forget()
         terms = event_terms(fu.what, fu.sentence, language)
         match = _matching_event(session, fu, terms, language)
         if match is None:
@@ -175,7 +182,8 @@ class OpenEvents:
     Every stored article is checked against the open events of its days: read per article,
     that was two statements for each. A batch reads the events of all its days once and the
     announcements of an event once, and reads again only after one of its articles changed
-    them (``forget``: it announced something, or covered an event).
+    them: ``record`` and ``mark_coverage`` call ``forget`` when they do. (The session writes
+    its pending changes before it reads.)
     """
 
     def __init__(self, published: Sequence[date]) -> None:
@@ -233,8 +241,8 @@ def mark_coverage(
 
     ``report`` is the article already analysed (``ingest.tracking.Report``): built before the
     transaction, so the word analysis does not run under the dedup lock. ``events``: the
-    batch's view of the open events (read here when not given); the caller makes it forget
-    what this article changed.
+    batch's view of the open events (read here when not given), made to read them again once
+    an event is covered.
     """
     events = events if events is not None else OpenEvents([report.published])
     # An event at a place the article does not name is not covered by it (``covers``): most
@@ -258,6 +266,7 @@ def mark_coverage(
         ):
             event = session.get(Event, ev.id)
             if event is not None:
+                events.forget()
                 event.covered_by = article_id
                 _write_state(event, _state(event), today)
                 covered.append(int(ev.id))

@@ -535,21 +535,13 @@ def _follow_ups(
     language: str | None,
     events: followup_rows.OpenEvents,
 ) -> None:
-    """Announcements this article makes, and events it reports as having happened.
-
-    ``events`` is the batch's view of the open events, read again after what changes them: an
-    article's announcements (a new event, or a known one that gains this article among its
-    announcers, which must not count as covered by it), and an event covered. The session
-    writes its pending changes before it reads."""
+    """Announcements this article makes, and events it reports as having happened; ``events``
+    is the batch's view of the open events, which both keep up to date."""
     today = utcnow().date()
     try:
-        if found:
-            events.forget()
-            followup_rows.record(s, article_id, found, language, today)
-        if followup_rows.mark_coverage(s, article_id, report, today, events):
-            events.forget()
+        followup_rows.record(s, article_id, found, language, today, events)
+        followup_rows.mark_coverage(s, article_id, report, today, events)
     except Exception:
-        events.forget()
         log.exception("article %s: recording follow-ups failed", article_id)
 
 
