@@ -108,11 +108,11 @@ def worker(
     beat: bool = typer.Option(False, "--beat", "-B", help="embed beat (one node only)"),
 ) -> None:
     """A worker consuming the given queues."""
-    from workers.app import app as celery_app
+    from workers import celery_worker
     from workers.service import worker_argv
 
     settings = get_settings()
-    celery_app.worker_main(
+    code = celery_worker.start(
         worker_argv(
             settings,
             queues=queues.split(","),
@@ -122,6 +122,8 @@ def worker(
             hostname=hostname,
         )
     )
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("beat")

@@ -49,11 +49,11 @@ class Settings(BaseSettings):
         "helper threads fetching a batch's pages at once",
     )
     articles_per_task: int = Field(
-        default=8,
+        default=16,
         ge=1,
         le=100,
-        description="articles of one feed per fetch or extraction message: each message costs "
-        "a few milliseconds of CPU in the broker and both workers, whatever it carries",
+        description="articles of one feed per fetch or extraction message: each message and each "
+        "batch cost CPU in the broker, both workers and the database, whatever they carry",
     )
     user_agent: str = "vistka/0.1 (news ingestion; +https://github.com/vistka/vistka)"
     contact_url: str | None = None
