@@ -262,14 +262,23 @@ def _best_parse(word: str, language: str) -> tuple[str, str]:
     return found[0]
 
 
+def _cyrillic_dictionary(word: str, language: str | None) -> str:
+    """The dictionary for a Cyrillic word: the text's language when it has one, else the one
+    the word's letters point to, else Ukrainian. A word like "Москва" in an English or Polish
+    text has letters of neither alone, and no other dictionary is installed."""
+    if language in ("uk", "ru"):
+        return language
+    guessed = guess_language(word, None)
+    return guessed if guessed in ("uk", "ru") else "uk"
+
+
 @lru_cache(maxsize=131072)
 def content_lemma(word: str, language: str | None) -> str | None:
     """The folded lemma of a word that can tell events apart, or None for function words,
     verbs, numbers and the stop list. Verbs are left out on purpose: an announcement and
     its report use the same event with different verbs and tenses."""
     if is_cyrillic(word):
-        lang = language if language in ("uk", "ru") else guess_language(word, None) or "uk"
-        normal, tag = _best_parse(word, lang)
+        normal, tag = _best_parse(word, _cyrillic_dictionary(word, language))
         if not tag.startswith(_CONTENT_POS):
             return None
         lemma = fold(normal)

@@ -283,6 +283,19 @@ def test_english_report_of_an_english_announcement_is_coverage() -> None:
     assert not is_coverage(plan, JAN_6, "en", JAN_6, JAN_6, "Paris", terms)
 
 
+@pytest.mark.parametrize("language", ["en", "pl", None])
+def test_cyrillic_words_in_a_text_of_another_language_are_read_as_cyrillic(
+    language: str | None,
+) -> None:
+    """A Cyrillic word with none of the letters only Ukrainian or Russian uses, in a text of
+    another language, is looked up in a Cyrillic dictionary (there was none for "en": the
+    coverage check and the event's terms raised, and the article's follow-ups were lost)."""
+    text = "Leaders met in Paris on Tuesday; a banner read «Москва — Париж»."
+    terms = event_terms("leaders meeting", text, language)
+    assert {"москва", "leader"} <= terms
+    assert is_coverage(text, JAN_6, language, JAN_6, JAN_6, "Paris", terms)
+
+
 def test_re_announcement_after_the_start_is_not_coverage() -> None:
     text = (
         "Президент заявив, що зустріч лідерів коаліції охочих у Парижі відбудеться "
