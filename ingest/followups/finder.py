@@ -10,13 +10,13 @@ date in the publisher's own time zone: the offset carried by ``published``. "Н�
 
 from __future__ import annotations
 
-import re
 import string
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ingest.followups import english_what
 from ingest.followups.dates import Timex, find_cues, find_timexes
 from ingest.followups.lexicon import CLAUSE_WORDS, EVENT_LEMMAS, words
 from ingest.followups.morph import Tense, word_facts
@@ -43,7 +43,7 @@ _SAME_LENGTH = {"’": "'", "ʼ": "'", "`": "'", "´": "'", "–": "-", "—": "
                 "‒": "-", "−": "-", "\u00a0": " ", "\u202f": " "}  # fmt: skip
 _NEW_DATE_LEADS = words("на до to until till for")
 _OLD_DATE_LEADS = words("з із зі с from")
-_PHRASE_STOP = re.compile(r"[,;:.!?()\"«»]|\s-\s")
+_PHRASE_STOP = english_what.PHRASE_STOP
 _ASCII_LETTERS = string.ascii_letters.encode()
 
 
@@ -222,7 +222,8 @@ def _what(reading: Reading, event: Token | None, timex: Timex, language: Languag
     if event is None:
         return _verb_phrase(reading, timex, language)
     index = reading.tokens.index(event)
-    head = event.text.casefold() if language == "en" else _nominative(event)
+    english = language == "en"
+    head = event.text.casefold() if english else _nominative(event)
     words = [head]
     for token in reading.tokens[index + 1 : index + 7]:
         gap = reading.text[reading.tokens[index + len(words) - 1].end : token.start]
@@ -230,8 +231,10 @@ def _what(reading: Reading, event: Token | None, timex: Timex, language: Languag
             break
         if token.text.casefold() in CLAUSE_WORDS or _is_marker(reading, token):
             break
+        if english and english_what.ends_noun_phrase(token.text):
+            break
         words.append(token.text)
-    return " ".join(words)
+    return " ".join(english_what.trim(words) if english else words)
 
 
 def _nominative(token: Token) -> str:
@@ -244,11 +247,16 @@ def _is_marker(reading: Reading, token: Token) -> bool:
 
 
 def _verb_phrase(reading: Reading, timex: Timex, language: Language) -> str:
-    markers = [reading.tokens[m.end_index] for m in reading.markers]
-    if not markers:
+    if not reading.markers:
         return reading.text[:80]
-    verb = min(markers, key=lambda t: min(abs(t.start - timex.end), abs(timex.start - t.end)))
+    marker = min(reading.markers, key=lambda m: _distance(reading.tokens[m.end_index], timex))
+    verb = reading.tokens[marker.end_index]
     if language == "en":
-        return verb.text.casefold()
+        named = english_what.clause_name(reading, marker.index, (timex.start, timex.end))
+        return named or verb.text.casefold()
     lemmas = sorted(word_facts(verb.text, language).lemmas)
     return lemmas[0] if lemmas else verb.text.casefold()
+
+
+def _distance(token: Token, timex: Timex) -> int:
+    return min(abs(token.start - timex.end), abs(timex.start - token.end))
