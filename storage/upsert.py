@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ARRAY, bindparam, func, select
@@ -47,9 +48,8 @@ def insert_rows(
     if not rows:
         return []
     names = tuple(rows[0])
-    ordered = (
-        sorted(rows, key=lambda row: tuple(str(row[c]) for c in conflict)) if key_order else rows
-    )
+    # Key columns hold strings or integers, never None: their own order is one total order.
+    ordered = sorted(rows, key=itemgetter(*conflict)) if key_order else rows
     dialect = session.get_bind().dialect.name
     target = getattr(table, "__table__", table)
     stmt = _rows_stmt(dialect, target, names, conflict, add, returning)
