@@ -12,19 +12,22 @@ delayed until").
 
 from __future__ import annotations
 
-import re
-
-from ingest.followups.lexicon import CLAUSE_WORDS, words
+from ingest.followups.lexicon import (
+    CLAUSE_WORDS,
+    ENGLISH_BE,
+    ENGLISH_FUTURE,
+    ENGLISH_SCHEDULE,
+    PHRASE_STOP,
+    words,
+)
 from ingest.followups.triggers import Reading
 
-PHRASE_STOP = re.compile(r"[,;:.!?()\"«»]|\s-\s")
 # Words of a verb group that are not its main verb, and the words that announce one.
-AUXILIARIES = words(
-    """
-    will shall ll would could may might can should must to be been being is are am was were
-    has have had do does did not set due going planning plans expected scheduled slated
-    agreed decided promised pledged vowed announced again also then
-    """
+AUXILIARIES = (
+    ENGLISH_FUTURE
+    | ENGLISH_BE
+    | ENGLISH_SCHEDULE
+    | words("to not has have had do does did set due going planning plans again also then")
 )
 DETERMINERS = words("the a an this that these those its their his her our your my")
 FUNCTION_WORDS = words(

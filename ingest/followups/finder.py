@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from ingest.followups import english_what
 from ingest.followups.dates import Timex, find_cues, find_timexes
-from ingest.followups.lexicon import CLAUSE_WORDS, EVENT_LEMMAS, words
+from ingest.followups.lexicon import CLAUSE_WORDS, EVENT_LEMMAS, PHRASE_STOP, words
 from ingest.followups.morph import Tense, word_facts
 from ingest.followups.places import PlaceMention, find_places
 from ingest.followups.sentences import Sentence, split_sentences
@@ -43,7 +43,6 @@ _SAME_LENGTH = {"’": "'", "ʼ": "'", "`": "'", "´": "'", "–": "-", "—": "
                 "‒": "-", "−": "-", "\u00a0": " ", "\u202f": " "}  # fmt: skip
 _NEW_DATE_LEADS = words("на до to until till for")
 _OLD_DATE_LEADS = words("з із зі с from")
-_PHRASE_STOP = english_what.PHRASE_STOP
 _ASCII_LETTERS = string.ascii_letters.encode()
 
 
@@ -227,7 +226,7 @@ def _what(reading: Reading, event: Token | None, timex: Timex, language: Languag
     words = [head]
     for token in reading.tokens[index + 1 : index + 7]:
         gap = reading.text[reading.tokens[index + len(words) - 1].end : token.start]
-        if _PHRASE_STOP.search(gap) or timex.start <= token.start < timex.end:
+        if PHRASE_STOP.search(gap) or timex.start <= token.start < timex.end:
             break
         if token.text.casefold() in CLAUSE_WORDS or _is_marker(reading, token):
             break

@@ -6,6 +6,8 @@ and tense form counts); English entries are surface words, lower case.
 
 from __future__ import annotations
 
+import re
+
 
 def words(text: str) -> frozenset[str]:
     """A word list written as prose-like lines, one set."""
@@ -86,6 +88,9 @@ RECAP_VERBS = words(
     reported
     """
 )
+
+# Punctuation (or a dash between spaces) between two words: they stand in different phrases.
+PHRASE_STOP = re.compile(r"[,;:.!?()\"«»]|\s-\s")
 
 # Words that open a new clause: a verb beyond them governs a different clause.
 CLAUSE_WORDS = words(
