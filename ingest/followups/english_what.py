@@ -36,6 +36,12 @@ FUNCTION_WORDS = words(
     and or than
     """
 )
+# Where a phrase of the clause ends: the subject reads back to one of these (an "and" it keeps
+# between names), the object forward to one; the main verb is sought past auxiliaries only.
+_PHRASE_ENDS = DETERMINERS | FUNCTION_WORDS | CLAUSE_WORDS | AUXILIARIES
+_SUBJECT_ENDS = _PHRASE_ENDS - {"and"}
+_NO_VERB_BEYOND = (FUNCTION_WORDS - {"to"}) | DETERMINERS | CLAUSE_WORDS
+_DANGLING = FUNCTION_WORDS | DETERMINERS
 SUBJECT_WORDS = 4
 OBJECT_WORDS = 2
 VERB_REACH = 4
@@ -59,7 +65,7 @@ def ends_noun_phrase(word: str) -> bool:
 
 def trim(phrase: list[str]) -> list[str]:
     """A phrase without the prepositions, conjunctions and articles it ends with."""
-    while len(phrase) > 1 and phrase[-1].casefold() in FUNCTION_WORDS | DETERMINERS:
+    while len(phrase) > 1 and phrase[-1].casefold() in _DANGLING:
         phrase = phrase[:-1]
     return phrase
 
@@ -82,7 +88,7 @@ def _main_verb(reading: Reading, marker: int, span: tuple[int, int]) -> int | No
         if _in_span(reading, index, span):
             return None
         word = tokens[index].text.casefold()
-        if word in FUNCTION_WORDS - {"to"} or word in DETERMINERS or word in CLAUSE_WORDS:
+        if word in _NO_VERB_BEYOND:
             return None
         if word not in AUXILIARIES and tokens[index].text.isalpha():
             return index
@@ -97,10 +103,9 @@ def _subject(reading: Reading, marker: int, span: tuple[int, int]) -> list[str]:
             return []
         index -= 1
     found: list[str] = []
-    stop = (DETERMINERS | FUNCTION_WORDS | CLAUSE_WORDS | AUXILIARIES) - {"and"}
     while index >= 0 and len(found) < SUBJECT_WORDS and _joined(reading, index, index + 1):
         word = tokens[index].text
-        if word.casefold() in stop or _in_span(reading, index, span):
+        if word.casefold() in _SUBJECT_ENDS or _in_span(reading, index, span):
             break
         if not word.replace("-", "").isalpha():
             break
@@ -121,7 +126,7 @@ def _object(reading: Reading, verb: int, span: tuple[int, int]) -> list[str]:
         low = word.casefold()
         if low in DETERMINERS and not found:
             continue
-        if low in FUNCTION_WORDS | AUXILIARIES | CLAUSE_WORDS | DETERMINERS or not word.isalpha():
+        if low in _PHRASE_ENDS or not word.isalpha():
             break
         found.append(word)
         if len(found) == OBJECT_WORDS:
