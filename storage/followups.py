@@ -234,6 +234,16 @@ class OpenEvents:
         since = published - COVERED_WITHIN
         return [ev for ev in self._events if ev.starts_on <= published and ev.ends_on >= since]
 
+    def candidates(self, session: Session, report: Report) -> list[Any]:
+        """The open events the article of ``report`` may cover. An event at a place the
+        article does not name is not covered by it (``covers``): most are ruled out here,
+        before their announcements are read."""
+        return [
+            ev
+            for ev in self.of_day(session, report.published)
+            if not ev.location or report.mentions(ev.location)
+        ]
+
     def sources(self, session: Session, event_ids: Sequence[int]) -> dict[int, list[Any]]:
         """The announcements of each event, in the order they were stored."""
         missing = [i for i in event_ids if i not in self._sources]
@@ -264,13 +274,7 @@ def mark_coverage(
     an event is covered.
     """
     events = events if events is not None else OpenEvents([report.published])
-    # An event at a place the article does not name is not covered by it (``covers``): most
-    # are ruled out here, before their announcements are read.
-    candidates = [
-        ev
-        for ev in events.of_day(session, report.published)
-        if not ev.location or report.mentions(ev.location)
-    ]
+    candidates = events.candidates(session, report)
     if not candidates:
         return []
     sources = events.sources(session, [int(ev.id) for ev in candidates])

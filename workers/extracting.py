@@ -292,7 +292,8 @@ def _store_all(
             )
             events = followup_rows.OpenEvents([a.report.published for a in ready])
             stored: dict[int, Outcome] = {
-                a.inputs.article_id: _store(s, settings, a, bands, owners, events) for a in ready
+                a.inputs.article_id: _store(s, settings, a, bands, owners, events, propagate)
+                for a in ready
             }
             bands.write(s)
             return stored
@@ -363,6 +364,7 @@ def _store(
     bands: dedup_rows.Bands,
     owners: dict[str, int],
     events: followup_rows.OpenEvents,
+    propagate: tuple[type[Exception], ...],
 ) -> Stored:
     article_id, ex = a.inputs.article_id, a.extracted
     # Rows read for an earlier article of the batch may have changed since, so they are
@@ -389,7 +391,7 @@ def _store(
         _link_translation(
             s, article_id, a.inputs.host, ex, a.translation, a.translation_keys, bands
         )
-        _follow_ups(s, article_id, a.followups, a.report, ex.language, events)
+        _follow_ups(s, article_id, a, events, propagate)
     return result
 
 
@@ -530,18 +532,30 @@ def _find_followups(
 def _follow_ups(
     s: Session,
     article_id: int,
-    found: list[FollowUp],
-    report: Report,
-    language: str | None,
+    a: Analysed,
     events: followup_rows.OpenEvents,
+    propagate: tuple[type[Exception], ...],
 ) -> None:
     """Announcements this article makes, and events it reports as having happened; ``events``
-    is the batch's view of the open events, which both keep up to date."""
+    is the batch's view of the open events, which both keep up to date.
+
+    All or nothing, in a savepoint: a failure there (a fault of the tracker, a row the database
+    refuses) leaves no announcement without its event and no half-changed event, and costs the
+    article its follow-ups, not its place: the batch's transaction goes on (on PostgreSQL a
+    failed statement aborts the transaction it is in, savepoints aside). The reason is logged
+    with the article; ``vistka articles reextract`` records them again once the fault is fixed.
+    An article with nothing to record and no event it may cover takes no savepoint."""
+    if not a.followups and not events.candidates(s, a.report):
+        return
     today = utcnow().date()
     try:
-        followup_rows.record(s, article_id, found, language, today, events)
-        followup_rows.mark_coverage(s, article_id, report, today, events)
-    except Exception:
+        with s.begin_nested():
+            followup_rows.record(s, article_id, a.followups, a.extracted.language, today, events)
+            followup_rows.mark_coverage(s, article_id, a.report, today, events)
+    except Exception as error:
+        if isinstance(error, (*UNAVAILABLE, *propagate)):
+            raise
+        events.forget()  # it may hold what the savepoint's rollback took back
         log.exception("article %s: recording follow-ups failed", article_id)
 
 

@@ -322,3 +322,79 @@ def test_a_near_copy_of_an_article_earlier_in_its_batch_is_found(both: Pipeline)
     with session_scope(both.settings.database) as s:
         holders = set(s.scalars(select(ArticleBand.article_id)))  # type: ignore[call-overload]
     assert holders == {original, near, other}
+
+
+def _refuse_new_events(pipe: Pipeline, refuse: bool = True) -> None:
+    """A database that refuses every new event: a real failure half-way through recording an
+    announcement, whose own row is written before its event."""
+    from sqlalchemy import text
+
+    with session_scope(pipe.settings.database) as s:
+        postgres = s.get_bind().dialect.name == "postgresql"
+        if not refuse:
+            s.execute(text("DROP TRIGGER refuse_event" + (" ON event" if postgres else "")))
+        elif postgres:
+            s.execute(
+                text(
+                    "CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'no new events here'; END $$"
+                )
+            )
+            s.execute(
+                text(
+                    "CREATE TRIGGER refuse_event BEFORE INSERT ON event "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_event()"
+                )
+            )
+        else:
+            s.execute(
+                text(
+                    "CREATE TRIGGER refuse_event BEFORE INSERT ON event "
+                    "BEGIN SELECT RAISE(ABORT, 'no new events here'); END"
+                )
+            )
+
+
+def _announcements(pipe: Pipeline) -> list[tuple[int, int | None]]:
+    from storage.models import FollowUpRow
+
+    with session_scope(pipe.settings.database) as s:
+        return [
+            (row.article_id, row.event_id)
+            for row in s.scalars(select(FollowUpRow).order_by(FollowUpRow.id))  # type: ignore[arg-type]
+        ]
+
+
+def test_a_failure_recording_follow_ups_leaves_none_of_them_and_keeps_the_article(
+    both: Pipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The article and the rest of its batch are stored; of its follow-ups nothing is left (no
+    announcement without its event), the reason is logged, and extracting it again once the
+    fault is gone records them."""
+    import logging
+
+    from workers.extracting import reextract
+
+    announcing, other = _fetched(
+        both,
+        {
+            "/plan.html": dated_page("Ministers to meet", "2026-01-05T09:00:00+00:00", ANNOUNCED),
+            "/library.html": dated_page("Library opens", "2026-01-05T10:00:00+00:00", OTHER),
+        },
+    )
+    _refuse_new_events(both)
+
+    with caplog.at_level(logging.ERROR, logger="vistka.extract"):
+        outcomes = dict(extract_many(both.settings, [announcing, other]))
+
+    assert outcomes == {announcing: Stored(announcing, "stored"), other: Stored(other, "stored")}
+    assert both.article(announcing).text
+    assert _announcements(both) == []
+    assert _events(both) == []
+    assert f"article {announcing}: recording follow-ups failed" in caplog.text
+    assert "no new events here" in caplog.text
+
+    _refuse_new_events(both, refuse=False)
+    assert reextract(both.settings, announcing) == Stored(announcing, "stored")
+    assert _events(both) == [("Vienna", "2026-01-14", None, False)]
+    assert [article for article, event in _announcements(both) if event] == [announcing]
