@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The project's modules compiled to bytecode, as an installed package has them (pip compiles what
+# it installs): otherwise every process compiles them again (PYTHONDONTWRITEBYTECODE, set on many
+# machines, keeps Python from caching them itself). Only changed files are compiled again.
 env: $(STAMP)
+	$(BIN)/python -m compileall -q ingest storage workers
 
 run: env
 	$(BIN)/vistka db upgrade
