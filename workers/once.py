@@ -6,7 +6,6 @@ the database (the source of truth) until no feed poll and no article step is pen
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from storage.db import session_scope
 from storage.models import Article, Feed, FeedEntry
 from storage.types import utcnow
 from workers import polling, sweeping
-from workers.service import stop_all
+from workers.service import WorkerProcess, stop_all
 from workers.settings import Settings
 
 CHECK_EVERY = 0.1  # seconds between two looks at the database's progress
@@ -72,7 +71,7 @@ def _last_article_id(settings: Settings) -> int:
 
 def run_once(
     settings: Settings,
-    procs: Sequence[subprocess.Popen[bytes]],
+    procs: Sequence[WorkerProcess],
     *,
     timeout: float = 900.0,
     show_progress: bool = True,

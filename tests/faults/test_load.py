@@ -41,11 +41,10 @@ worker) are printed for the log.
 from __future__ import annotations
 
 import hashlib
-import os
 import statistics
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -66,6 +65,7 @@ from tests.faults.conftest import (
     service,
     tail,
 )
+from tests.support.procs import children, cmdline, tree
 from tests.support.server import LoopbackServer, Reply, Request
 from workers.settings import normalise_database_url
 
@@ -185,20 +185,6 @@ class LoadSite:
 # --- memory of the worker processes --------------------------------------------------------------
 
 
-def _children() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = defaultdict(list)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the name in parentheses may hold spaces
-        kids[ppid].append(int(entry))
-    return kids
-
-
 def _rss_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -207,22 +193,6 @@ def _rss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0  # gone, or a zombie (no VmRSS line)
-
-
-def _tree(pid: int, kids: dict[int, list[int]]) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, ()))
-    return out
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 @dataclass(frozen=True)
@@ -234,11 +204,11 @@ class Sample:
 
 
 def sample_rss(workers: dict[str, int]) -> dict[str, tuple[int, int, int]]:
-    kids = _children()
+    kids = children()
     out = {}
     for name, pid in workers.items():
-        tree = _tree(pid, kids)
-        out[name] = (_rss_kib(pid), sum(_rss_kib(p) for p in tree), len(tree))
+        pids = tree(pid, kids)
+        out[name] = (_rss_kib(pid), sum(_rss_kib(p) for p in pids), len(pids))
     return out
 
 
@@ -270,8 +240,8 @@ def rss_growth(samples: list[Sample], name: str, warm_at: int) -> float:
 def workers_of_run(run_pid: int) -> dict[str, int]:
     """The two Celery workers ``vistka run`` started, by the queues on their command lines."""
     found: dict[str, int] = {}
-    for pid in _children().get(run_pid, []):
-        cmd = _cmdline(pid)
+    for pid in children().get(run_pid, []):
+        cmd = cmdline(pid)
         if "control,feeds,fetch" in cmd:
             found["A.io"] = pid
         elif "extract,reports" in cmd:
