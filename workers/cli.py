@@ -2,7 +2,8 @@
 
 Every error a user can cause is shown as one line (``error: …``) with exit code 1, not a traceback.
 ``vistka run`` is dispatched before the other commands are imported (their modules load
-SQLAlchemy, Celery and the rest: 0.4 s), so that ``run --once`` starts its workers at once.
+SQLAlchemy, Celery and the rest: 0.4 s), so that ``run --once`` forks its workers having loaded
+only what they share with it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``vistka run``: the service, or one full pass (``--once``).
 
-Imported without the rest of the command (see ``workers.cli``): ``run --once`` starts its two
-workers before anything heavy is loaded, so their start (about a second of CPU each) overlaps
-the command's own instead of following it, and checks the schema while they start.
+Imported without the rest of the command (see ``workers.cli``): ``run --once`` loads only what
+it shares with its two workers, forks them (``service.spawn_once_workers``), and loads the rest
+and checks the schema while they start.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def run(
         begun = time.monotonic()
         settings = get_settings()
         with data_dir_lock(settings):
-            # Started first: their start overlaps the schema check and this command's imports.
+            # Forked first: their start overlaps the schema check and the rest of the command.
             procs = spawn_once_workers(settings)
             try:
                 ready_settings()

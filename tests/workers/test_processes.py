@@ -1,6 +1,6 @@
-"""The workers ``vistka run --once`` forks from itself (``workers.service.spawn_once_workers``):
-each shows ``ps`` the worker command line it runs, logs to its own file, and none outlives a
-command that was killed."""
+"""The workers ``vistka run --once`` forks from itself (``workers.processes.fork_worker``): each
+shows ``ps`` the worker command line it runs, logs to its own file, and none outlives a command
+that was killed."""
 
 from __future__ import annotations
 
