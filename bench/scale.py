@@ -3,11 +3,14 @@
 For each size (1,000 and 100,000 stored articles by default) a fresh PostgreSQL database is
 filled with that many stored articles, with everything an article leaves behind in the shared
 indexes (58 near-duplicate band keys, 3 exact keys, a host page and 60 host lines), spread over
-500 hosts, one of them the site's own. Then the same loopback site as ``bench.pipeline`` (pages of
-``../shared/corpus/extraction-benchmark``) goes through the service's own steps in this process —
-poll, fetch, extract, the code the tasks run, without Celery — and the CPU and wall time per
-article are printed side by side. Celery's
-per-message cost does not depend on the database's size; ``bench.pipeline`` measures it.
+500 hosts, one of them the site's own. Then, in rounds, new pages of the same kind of loopback
+site as ``bench.pipeline`` (pages of ``../shared/corpus/extraction-benchmark``) go through the
+service's own steps in this process — poll, fetch, extract, the code the tasks run, without
+Celery — once for each size, the sizes taking turns to go first; each size's median CPU and wall
+time per article over the rounds are compared. Measured once per size, a minute or two apart,
+the growth swung by a quarter either way on a virtual machine whose speed drifted that much.
+Celery's per-message cost does not depend on the database's size; ``bench.pipeline`` measures
+it.
 
 The dispatch figure: 10,000 due feeds on 1,000 hosts in the larger database; the time of each
 dispatch cycle (``workers.polling.dispatch``, the beat task's body) until every feed is claimed.
@@ -15,22 +18,27 @@ dispatch cycle (``workers.polling.dispatch``, the beat task's body) until every 
 The re-poll figure: 1,000 feeds (one page each) polled once, then polled again unchanged: the
 requests the site saw (feeds only, answered 304; no page) and the CPU per poll, in this process.
 
-    .venv/bin/python -m bench.scale [--sizes 1000,100000] [--pages 200] [--shared ../shared]
+    .venv/bin/python -m bench.scale [--sizes 1000,100000] [--rounds 3] [--pages 200] \
+        [--shared ../shared]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import site as bench_site
 from bench.pipeline import PROJECT_ROOT, fresh_database, machine, served, service_env, vistka
-from ingest.urls import host_of
 
+WARM_UP_PAGES = 20
+SITE_HOST = "127.0.0.1"  # the loopback site's host, whatever its port
 FLAT_TARGET = 0.15  # the issue's bound on the growth of the cost per article
 DISPATCH_TARGET_S = 1.0
 
@@ -112,12 +120,16 @@ def pipeline_cost(base: str, feed_paths: list[str]) -> tuple[int, float, float]:
     return len(ids), time.process_time() - cpu0, time.perf_counter() - wall0
 
 
-def dispatch_cycles(database: str) -> list[tuple[int, float]]:
+def dispatch_cycles(env: dict[str, str]) -> list[tuple[int, float]]:
+    """Dispatch cycles over 10,000 due feeds added to the database of ``env``."""
     from sqlalchemy import create_engine, text
 
     from workers import polling
     from workers.settings import get_settings
 
+    os.environ.update(env)
+    get_settings.cache_clear()
+    database = env["VISTKA_DATABASE_URL"]
     engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
         conn.execute(text(_FEEDS))
@@ -167,35 +179,57 @@ def repoll(sources: list[tuple[str, str]], root: Path, feeds: int) -> tuple[dict
 
 def measure(args: argparse.Namespace) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"vistka scale benchmark: sizes {sizes}, {args.pages} pages; {machine()}", flush=True)
+    print(
+        f"vistka scale benchmark: sizes {sizes}, {args.rounds} rounds of {args.pages} pages; "
+        f"{machine()}",
+        flush=True,
+    )
     sources = bench_site.load_sources(args.shared / "corpus")
-    rows: list[tuple[int, int, float, float, float]] = []
+    rows: list[Row] = []
     cycles: list[tuple[int, float]] = []
-    with tempfile.TemporaryDirectory(prefix="vistka-scale-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="vistka-scale-") as tmp, ExitStack() as stack:
         root = Path(tmp)
+        envs: dict[int, dict[str, str]] = {}
         for size in sizes:
-            site = bench_site.build(sources, args.pages, 10, seed=size % 9973)
-            site_dir = root / f"site-{size}"
+            database = stack.enter_context(fresh_database())
+            envs[size] = service_env(root / f"data-{size}", database, 1)
+            envs[size]["VISTKA_DISPATCH_BATCH"] = str(args.dispatch_batch)
+            (root / f"data-{size}").mkdir()
+            vistka(envs[size], "db", "upgrade")
+            print(f"{size:,} stored articles: filling …", flush=True)
+            filled = fill(database, size, SITE_HOST)
+            print(f"  filled in {filled:.0f} s", flush=True)
+        # Round 0 is a warm-up, not counted: what a process does once (lazy imports, the first
+        # look at a host's robots.txt) would otherwise weigh on the first size measured.
+        for turn in range(args.rounds + 1):
+            # The same new pages for every size in a round; the sizes take turns going first,
+            # so that a machine drifting during the run weighs on both alike.
+            pages = args.pages if turn else WARM_UP_PAGES
+            site = bench_site.build(sources, pages, 10, seed=1000 + turn)
+            site_dir = root / f"site-{turn}"
             site_dir.mkdir()
             bench_site.write(site, site_dir)
-            with served(site_dir, 0.0) as (base, _), fresh_database() as database:
-                env = service_env(root / f"data-{size}", database, 1)
-                env["VISTKA_DISPATCH_BATCH"] = str(args.dispatch_batch)
-                (root / f"data-{size}").mkdir()
-                vistka(env, "db", "upgrade")
-                print(f"{size:,} stored articles: filling …", flush=True)
-                filled = fill(database, size, host_of(base))
-                for path in site.feeds:
-                    vistka(env, "feeds", "add", base + path)
-                os.environ.update(env)
-                n, cpu, wall = pipeline_cost(base, list(site.feeds))
-                rows.append((size, n, cpu, wall, filled))
-                if size == max(sizes):
-                    print("dispatch: 10,000 feeds on 1,000 hosts …", flush=True)
-                    cycles = dispatch_cycles(database)
-                from storage.db import dispose_engines
+            order = sizes if turn % 2 == 0 else sizes[::-1]
+            with served(site_dir, 0.0) as (base, _):
+                for size in order:
+                    env = envs[size]
+                    disable_feeds(env["VISTKA_DATABASE_URL"])  # the rounds before: not polled
+                    for path in site.feeds:
+                        vistka(env, "feeds", "add", base + path)
+                    os.environ.update(env)
+                    n, cpu, wall = pipeline_cost(base, list(site.feeds))
+                    if turn:
+                        rows.append(Row(turn, size, n, cpu, wall))
+                    print(
+                        f"round {turn}{' (warm-up)' if not turn else ''}, {size:,} stored: "
+                        f"{1000 * cpu / n:.1f} ms of CPU per article",
+                        flush=True,
+                    )
+                    from storage.db import dispose_engines
 
-                dispose_engines()
+                    dispose_engines()
+        print("dispatch: 10,000 feeds on 1,000 hosts …", flush=True)
+        cycles = dispatch_cycles(envs[max(sizes)])
         print(f"re-poll: {args.repoll_feeds:,} unchanged feeds …", flush=True)
         requests, repoll_cpu = repoll(sources, root, args.repoll_feeds)
     report(rows, cycles, args.dispatch_batch)
@@ -208,25 +242,66 @@ def measure(args: argparse.Namespace) -> int:
     return 0
 
 
-def report(
-    rows: list[tuple[int, int, float, float, float]],
-    cycles: list[tuple[int, float]],
-    batch: int,
-) -> None:
+def disable_feeds(database: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE feed SET enabled = false"))
+    engine.dispose()
+
+
+@dataclass(frozen=True)
+class Row:
+    turn: int
+    size: int
+    articles: int
+    cpu: float
+    wall: float
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu / self.articles
+
+    @property
+    def wall_ms(self) -> float:
+        return 1000 * self.wall / self.articles
+
+
+def report(rows: list[Row], cycles: list[tuple[int, float]], batch: int) -> None:
+    """Each round's figures, then each size's median over the rounds and the growth between
+    the smallest and the largest size's medians."""
     print()
-    print(f"{'stored before':>14} {'articles':>9} {'CPU ms/article':>15} {'wall ms/article':>16}")
-    for size, n, cpu, wall, filled in rows:
-        print(
-            f"{size:>14,} {n:>9} {cpu / n * 1000:>15.1f} {wall / n * 1000:>16.1f}"
-            f"   (filled in {filled:.0f} s)"
+    print(
+        f"{'round':>5} {'stored before':>14} {'articles':>9} {'CPU ms/article':>15} "
+        f"{'wall ms/article':>16}"
+    )
+    for r in rows:
+        print(f"{r.turn:>5} {r.size:>14,} {r.articles:>9} {r.cpu_ms:>15.1f} {r.wall_ms:>16.1f}")
+    sizes = sorted({r.size for r in rows})
+    cpu = {s: statistics.median(r.cpu_ms for r in rows if r.size == s) for s in sizes}
+    wall = {s: statistics.median(r.wall_ms for r in rows if r.size == s) for s in sizes}
+    for s in sizes:
+        print(f"median {s:>14,}: CPU {cpu[s]:.1f} ms, wall {wall[s]:.1f} ms per article")
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        # Each round's two sizes ran a few seconds apart on the same pages: their ratio is what
+        # a drifting machine disturbs least, and the median of the rounds' ratios is the figure.
+        pairs = list(
+            zip(
+                [r for r in rows if r.size == small],
+                [r for r in rows if r.size == large],
+                strict=True,
+            )
         )
-    if len(rows) >= 2:
-        small, large = rows[0], rows[-1]
-        cpu_growth = (large[2] / large[1]) / (small[2] / small[1]) - 1
-        wall_growth = (large[3] / large[1]) / (small[3] / small[1]) - 1
+        by_round = [b.cpu_ms / a.cpu_ms - 1 for a, b in pairs]
+        wall_by_round = [b.wall_ms / a.wall_ms - 1 for a, b in pairs]
         print(
-            f"growth {small[0]:,} → {large[0]:,}: CPU {cpu_growth:+.1%}, wall {wall_growth:+.1%}"
-            f"   (target within ±{FLAT_TARGET:.0%})"
+            f"growth {small:,} → {large:,}, median of the rounds: CPU "
+            f"{statistics.median(by_round):+.1%}, wall {statistics.median(wall_by_round):+.1%}"
+            f"   (target within ±{FLAT_TARGET:.0%}); each round: "
+            + ", ".join(f"{g:+.1%}" for g in by_round)
+            + f"; medians of the sizes: {cpu[large] / cpu[small] - 1:+.1%}"
         )
     if cycles:
         claimed = sum(c for c, _ in cycles)
@@ -243,7 +318,8 @@ def report(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,100000")
-    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--pages", type=int, default=200, help="new pages per size and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dispatch-batch", type=int, default=500)
     parser.add_argument("--repoll-feeds", type=int, default=1000)
     parser.add_argument(
