@@ -33,6 +33,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import site as bench_site
 from bench.pipeline import PROJECT_ROOT, fresh_database, machine, served, service_env, vistka
@@ -84,11 +85,18 @@ _FEEDS = """INSERT INTO feed (url, host, enabled, interval_seconds, current_inte
     FROM generate_series(1, 10000) AS g"""
 
 
+def _engine(database: str) -> Any:
+    """An engine on one of the benchmark's databases (its URLs name no driver)."""
+    from sqlalchemy import create_engine
+
+    return create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
 def fill(database: str, size: int, site_host: str) -> float:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
     started = time.perf_counter()
-    engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = _engine(database)
     with engine.begin() as conn:
         for statement in _FILL:
             conn.execute(text(statement), {"n": size, "site": site_host})
@@ -122,7 +130,7 @@ def pipeline_cost(base: str, feed_paths: list[str]) -> tuple[int, float, float]:
 
 def dispatch_cycles(env: dict[str, str]) -> list[tuple[int, float]]:
     """Dispatch cycles over 10,000 due feeds added to the database of ``env``."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
     from workers import polling
     from workers.settings import get_settings
@@ -130,7 +138,7 @@ def dispatch_cycles(env: dict[str, str]) -> list[tuple[int, float]]:
     os.environ.update(env)
     get_settings.cache_clear()
     database = env["VISTKA_DATABASE_URL"]
-    engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = _engine(database)
     with engine.begin() as conn:
         conn.execute(text(_FEEDS))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -243,9 +251,9 @@ def measure(args: argparse.Namespace) -> int:
 
 
 def disable_feeds(database: str) -> None:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = _engine(database)
     with engine.begin() as conn:
         conn.execute(text("UPDATE feed SET enabled = false"))
     engine.dispose()

@@ -65,7 +65,7 @@ from tests.faults.conftest import (
     service,
     tail,
 )
-from tests.support.procs import children, cmdline, tree
+from tests.support.procs import children, service_workers, tree
 from tests.support.server import LoopbackServer, Reply, Request
 from workers.settings import normalise_database_url
 
@@ -238,15 +238,8 @@ def rss_growth(samples: list[Sample], name: str, warm_at: int) -> float:
 
 
 def workers_of_run(run_pid: int) -> dict[str, int]:
-    """The two Celery workers ``vistka run`` started, by the queues on their command lines."""
-    found: dict[str, int] = {}
-    for pid in children().get(run_pid, []):
-        cmd = cmdline(pid)
-        if "control,feeds,fetch" in cmd:
-            found["A.io"] = pid
-        elif "extract,reports" in cmd:
-            found["A.extract"] = pid
-    return found
+    """The two Celery workers ``vistka run`` started, named as service A's."""
+    return {f"A.{name}": pid for name, pid in service_workers(run_pid).items()}
 
 
 # --- what the database says -----------------------------------------------------------------------

@@ -6,6 +6,8 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
+from workers.queue_names import CPU_QUEUES, IO_QUEUES
+
 
 def children() -> dict[int, list[int]]:
     """Every process's children, by parent id."""
@@ -47,3 +49,17 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def service_workers(command: int, kids: dict[int, list[int]] | None = None) -> dict[str, int]:
+    """The two Celery workers ``vistka run`` (or ``run --once``) started, "io" and "extract",
+    found by the queues on their command lines (Celery's process titles show them too)."""
+    kids = children() if kids is None else kids
+    found: dict[str, int] = {}
+    for pid in kids.get(command, []):
+        line = cmdline(pid)
+        if f"--queues {','.join(IO_QUEUES)}" in line:
+            found["io"] = pid
+        elif f"--queues {','.join(CPU_QUEUES)}" in line:
+            found["extract"] = pid
+    return found

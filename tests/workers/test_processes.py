@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.support.backends import PROJECT_ROOT, Backend
-from tests.support.procs import alive, children, cmdline, tree
+from tests.support.procs import alive, children, cmdline, service_workers, tree
 from tests.support.server import LoopbackServer, Reply
 
 pytestmark = pytest.mark.integration
@@ -21,16 +21,11 @@ SLOW_FEED = 6.0  # seconds the feed takes to answer: the run is still polling wh
 
 
 def _workers(command: int, deadline: float) -> dict[str, int]:
-    """The command's two workers by their queues, once the extraction worker's pool is up."""
+    """The command's two workers, once the extraction worker's pool is up."""
     found: dict[str, int] = {}
     while time.monotonic() < deadline:
         kids = children()
-        for pid in kids.get(command, []):
-            line = cmdline(pid)
-            if "--queues control,feeds,fetch" in line:
-                found["io"] = pid
-            elif "--queues extract,reports" in line:
-                found["extract"] = pid
+        found = service_workers(command, kids)
         if len(found) == 2 and len(tree(found["extract"], kids)) > 1:
             break
         time.sleep(0.1)
@@ -57,6 +52,12 @@ def test_run_once_workers_show_their_command_and_die_with_a_killed_run(
         assert set(workers) == {"io", "extract"}, [cmdline(p) for p in children()[run.pid]]
         assert "run --once" not in cmdline(workers["io"])
         everyone = [p for pid in workers.values() for p in tree(pid, children())]
+        # Killed while the feed's poll is on its way: it holds the feed's lease, which the
+        # network worker's warm shutdown releases once the answer is in.
+        deadline = time.monotonic() + 30
+        while http_server.hits("/slow.xml") == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert http_server.hits("/slow.xml") == 1
     finally:
         run.send_signal(signal.SIGKILL)
         run.wait()
